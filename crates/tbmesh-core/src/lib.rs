@@ -1,0 +1,13 @@
+//! The pure core of tbmesh: spec → topology → addresses → rendered files and
+//! plans. Nothing here does I/O, spawns, sleeps or reads a clock, so the same
+//! input always gives byte-identical output.
+
+pub mod addressing;
+pub mod cluster;
+pub mod diag;
+pub mod net;
+pub mod spec;
+pub mod topology;
+
+pub use cluster::Cluster;
+pub use diag::{Diagnostic, Severity, Source};

@@ -1,0 +1,205 @@
+//! The mesh as a graph: nodes, ports, cables; hop counts and paths for every
+//! pair with all links up and with each single link down; links whose loss
+//! would split the mesh.
+
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// Index of a node in the spec's order.
+pub type NodeIdx = usize;
+/// Index of a link in the spec's order.
+pub type LinkIdx = usize;
+
+/// A cable between two node ports, by index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub a: (NodeIdx, String),
+    pub b: (NodeIdx, String),
+}
+
+impl Link {
+    /// The other end, seen from `node` (for a link that touches `node`).
+    pub fn peer_of(&self, node: NodeIdx, port: &str) -> Option<(NodeIdx, &str)> {
+        if self.a.0 == node && self.a.1 == port {
+            Some((self.b.0, &self.b.1))
+        } else if self.b.0 == node && self.b.1 == port {
+            Some((self.a.0, &self.a.1))
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Topology {
+    pub node_count: usize,
+    pub links: Vec<Link>,
+    /// Per node: (neighbour, link), sorted for deterministic paths.
+    adjacency: Vec<Vec<(NodeIdx, LinkIdx)>>,
+}
+
+/// Shortest paths from every node to every other, as node sequences.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routes {
+    /// `paths[a][b]`: nodes from a to b inclusive, or `None` if unreachable.
+    pub paths: Vec<Vec<Option<Vec<NodeIdx>>>>,
+}
+
+impl Routes {
+    pub fn hops(&self, a: NodeIdx, b: NodeIdx) -> Option<usize> {
+        self.paths[a][b].as_ref().map(|p| p.len() - 1)
+    }
+
+    pub fn all_reachable(&self) -> bool {
+        self.paths.iter().all(|row| row.iter().all(Option::is_some))
+    }
+
+    pub fn max_hops(&self) -> usize {
+        let n = self.paths.len();
+        (0..n)
+            .flat_map(|a| (0..n).map(move |b| (a, b)))
+            .filter_map(|(a, b)| self.hops(a, b))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Topology {
+    pub fn new(node_count: usize, links: Vec<Link>) -> Self {
+        let mut adjacency = vec![vec![]; node_count];
+        for (i, l) in links.iter().enumerate() {
+            adjacency[l.a.0].push((l.b.0, i));
+            adjacency[l.b.0].push((l.a.0, i));
+        }
+        for adj in &mut adjacency {
+            adj.sort_unstable();
+        }
+        Topology {
+            node_count,
+            links,
+            adjacency,
+        }
+    }
+
+    /// Links at a node, with the local port and the peer.
+    pub fn links_of(&self, node: NodeIdx) -> impl Iterator<Item = (LinkIdx, &Link)> {
+        self.links
+            .iter()
+            .enumerate()
+            .filter(move |(_, l)| l.a.0 == node || l.b.0 == node)
+    }
+
+    /// Shortest paths with the links in `down` cut.
+    pub fn routes_without(&self, down: &[LinkIdx]) -> Routes {
+        let paths = (0..self.node_count).map(|src| self.bfs(src, down)).collect();
+        Routes { paths }
+    }
+
+    pub fn routes(&self) -> Routes {
+        self.routes_without(&[])
+    }
+
+    fn bfs(&self, src: NodeIdx, down: &[LinkIdx]) -> Vec<Option<Vec<NodeIdx>>> {
+        let mut parent: Vec<Option<NodeIdx>> = vec![None; self.node_count];
+        let mut seen = vec![false; self.node_count];
+        seen[src] = true;
+        let mut queue = VecDeque::from([src]);
+        while let Some(u) = queue.pop_front() {
+            for &(v, l) in &self.adjacency[u] {
+                if !seen[v] && !down.contains(&l) {
+                    seen[v] = true;
+                    parent[v] = Some(u);
+                    queue.push_back(v);
+                }
+            }
+        }
+        (0..self.node_count)
+            .map(|dst| {
+                if !seen[dst] {
+                    return None;
+                }
+                let mut path = vec![dst];
+                let mut cur = dst;
+                while let Some(p) = parent[cur] {
+                    path.push(p);
+                    cur = p;
+                }
+                path.reverse();
+                Some(path)
+            })
+            .collect()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.node_count == 0 || self.bfs(0, &[]).iter().all(Option::is_some)
+    }
+
+    /// Nodes not reachable from the first node.
+    pub fn unreachable_from_first(&self) -> Vec<NodeIdx> {
+        if self.node_count == 0 {
+            return vec![];
+        }
+        self.bfs(0, &[])
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_none())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Links whose loss alone splits the mesh (bridges of the graph).
+    pub fn bridges(&self) -> Vec<LinkIdx> {
+        (0..self.links.len())
+            .filter(|&l| !self.routes_without(&[l]).all_reachable())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring(n: usize) -> Topology {
+        let links = (0..n)
+            .map(|i| Link {
+                a: (i, "en06".into()),
+                b: ((i + 1) % n, "en05".into()),
+            })
+            .collect();
+        Topology::new(n, links)
+    }
+
+    #[test]
+    fn three_ring_is_one_hop_everywhere_and_two_with_a_cut() {
+        let t = ring(3);
+        let r = t.routes();
+        assert_eq!(r.max_hops(), 1);
+        let cut = t.routes_without(&[0]); // 0 -- 1 cut
+        assert_eq!(cut.hops(0, 1), Some(2));
+        assert_eq!(cut.paths[0][1], Some(vec![0, 2, 1]));
+        assert!(t.bridges().is_empty());
+    }
+
+    #[test]
+    fn five_ring_has_two_hop_pairs() {
+        let r = ring(5).routes();
+        assert_eq!(r.hops(0, 2), Some(2));
+        assert_eq!(r.max_hops(), 2);
+    }
+
+    #[test]
+    fn a_line_has_bridges_and_splits() {
+        let t = Topology::new(
+            3,
+            vec![
+                Link { a: (0, "a".into()), b: (1, "a".into()) },
+                Link { a: (1, "b".into()), b: (2, "a".into()) },
+            ],
+        );
+        assert_eq!(t.bridges(), vec![0, 1]);
+        assert!(!t.routes_without(&[1]).all_reachable());
+        assert!(t.is_connected());
+        let split = Topology::new(3, vec![Link { a: (0, "a".into()), b: (1, "a".into()) }]);
+        assert_eq!(split.unreachable_from_first(), vec![2]);
+    }
+}

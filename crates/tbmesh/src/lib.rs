@@ -1,0 +1,40 @@
+//! The tbmesh command line: argument parsing, the printer, and the commands.
+//! Everything pure lives in `tbmesh-core`; this crate is the effectful edge.
+
+mod cli;
+mod commands;
+mod exit;
+mod printer;
+mod specfile;
+
+use clap::Parser;
+use exit::ExitStatus;
+use printer::Printer;
+use std::process::ExitCode;
+
+/// Run tbmesh with the process's arguments.
+pub fn main() -> ExitCode {
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitStatus::Success.into()
+                }
+                _ => ExitStatus::BadInput.into(),
+            };
+        }
+    };
+    let printer = Printer { json: args.json };
+    match commands::run(args, &printer) {
+        Ok(status) => status.into(),
+        Err(fail) => {
+            printer.note(format!("error: {:#}", fail.error));
+            if let Some(hint) = &fail.hint {
+                printer.note(format!("hint: {hint}"));
+            }
+            fail.status.into()
+        }
+    }
+}

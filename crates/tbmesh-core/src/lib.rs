@@ -5,6 +5,7 @@
 pub mod addressing;
 pub mod cluster;
 pub mod diag;
+pub mod diagram;
 pub mod net;
 pub mod spec;
 pub mod topology;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod diagram;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -10,7 +11,8 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
     let spec = cli.spec.as_deref();
     match cli.command {
         Command::Validate => validate::run(spec, printer),
-        Command::Render { .. } | Command::Diagram { .. } => Err(crate::exit::Fail::failure(
+        Command::Diagram { format } => diagram::run(spec, format, printer),
+        Command::Render { .. } => Err(crate::exit::Fail::failure(
             anyhow::anyhow!("not implemented yet"),
         )),
     }

@@ -1,0 +1,440 @@
+//! `tbmesh validate`: every rule of the spec, each with a test that checks the
+//! exit status and the `file:line:col` of the offending value.
+
+use crate::{example, Test};
+
+fn reference() -> String {
+    example("ms01-3node.toml")
+}
+
+/// `text` with `from` replaced by `to` (once), failing loudly if `from` is absent.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the base spec has no {from:?}");
+    text.replacen(from, to, 1)
+}
+
+/// `file:line:col` of the `nth` (0-based) occurrence of `needle` in `text`;
+/// a `|` in the needle marks the exact column within it.
+fn location(text: &str, needle: &str, nth: usize) -> String {
+    let (lead, rest) = needle.split_once('|').unwrap_or(("", needle));
+    let needle = format!("{lead}{rest}");
+    let offset = text
+        .match_indices(&needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle:?} occurs fewer than {} times", nth + 1))
+        .0
+        + lead.len();
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("tbmesh.toml:{line}:{col}")
+}
+
+/// The spec must be refused (status 2) with `message` reported at the
+/// `nth` occurrence of `needle`.
+#[track_caller]
+fn refused(text: &str, needle: &str, nth: usize, message: &str) {
+    let out = Test::new().spec(text).args(["validate"]).run();
+    out.status(2);
+    let loc = location(text, needle, nth);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:") && l.contains(message))
+        .unwrap_or_else(|| panic!("no error containing {message:?}:\n{}", out.stderr));
+    assert!(
+        line.contains(&format!("error: {loc}: ")),
+        "error {line:?} is not located at {loc}\n{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("hint:"), "no hint:\n{}", out.stderr);
+    assert!(out.stderr.contains("nothing was contacted"));
+    assert!(out.stdout.is_empty(), "stdout should be empty: {}", out.stdout);
+}
+
+/// The spec is valid but warns about `message`.
+#[track_caller]
+fn warns(text: &str, message: &str) {
+    let out = Test::new().spec(text).args(["validate"]).run();
+    out.status(0);
+    assert!(
+        out.stderr.lines().any(|l| l.starts_with("warning: tbmesh.toml:") && l.contains(message)),
+        "no warning {message:?}:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn examples_are_valid() {
+    for name in ["ms01-3node.toml", "ring-5node.toml", "static-3node.toml"] {
+        let out = Test::new().spec(example(name)).args(["validate"]).run();
+        out.status(0).stdout_has("is valid");
+    }
+}
+
+#[test]
+fn reference_prints_tables() {
+    let out = Test::new().spec(reference()).args(["validate"]).run();
+    out.status(0)
+        .stdout_has("n2    10.11.11.12  10.100.0.12  49.0001.0101.0000.0012.00")
+        .stdout_has("n2:en05  pci 0000:00:0d.2 (thunderbolt-net)  n3:en05")
+        .stdout_has("HOPS  n2  n3  n4")
+        .stdout_has("n2:en05 -- n3:en05    2 hops: n2 > n4 > n3");
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+#[test]
+fn json_output_parses_and_matches() {
+    let out = Test::new().spec(reference()).args(["validate", "--json"]).run();
+    out.status(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["nodes"][0]["net"], "49.0001.0101.0000.0012.00");
+    assert_eq!(v["nodes"][0]["ports"][1]["peer"], "n4:en06");
+    assert_eq!(v["nodes"][1]["hops"]["n4"], 1);
+    assert_eq!(v["links"][0]["max_hops_when_down"], 2);
+    assert_eq!(v["fabric"]["router_interface"], "dummy_tb4");
+}
+
+#[test]
+fn json_output_on_error() {
+    let text = edit(&reference(), "mtu = 65520", "mtu = 70000");
+    let out = Test::new().spec(&text).args(["validate", "--json"]).run();
+    out.status(2);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["diagnostics"][0]["location"], location(&text, "70000", 0));
+}
+
+#[test]
+fn spec_file_missing() {
+    let out = Test::new().args(["validate"]).run();
+    out.status(2).stderr_has("reading spec tbmesh.toml").stderr_has("hint:");
+    Test::new()
+        .args(["validate", "-f", "nope.toml"])
+        .run()
+        .status(2)
+        .stderr_has("nope.toml");
+}
+
+#[test]
+fn toml_syntax_error() {
+    let text = edit(&reference(), "mtu = 65520", "mtu = = 65520");
+    let out = Test::new().spec(&text).args(["validate"]).run();
+    out.status(2).stderr_has("invalid TOML").stderr_has("tbmesh.toml:");
+}
+
+#[test]
+fn unknown_key_did_you_mean() {
+    let text = edit(&reference(), "mtu = 65520", "mtuu = 65520");
+    refused(&text, "mtuu", 0, "unknown key `fabric.mtuu`");
+    let out = Test::new().spec(&text).args(["validate"]).run();
+    out.stderr_has("did you mean `mtu`?");
+}
+
+#[test]
+fn unknown_top_level_and_node_keys() {
+    let text = edit(&reference(), "[ssh]", "[shh]");
+    refused(&text, "shh", 0, "unknown key `shh`");
+    let text = edit(&reference(), "router_ip = \"10.100.0.13\"", "routerip = \"10.100.0.13\"");
+    refused(&text, "routerip", 0, "unknown key `node[1].routerip`");
+}
+
+#[test]
+fn duplicate_node_names() {
+    let text = edit(&reference(), "name = \"n3\"", "name = \"n2\"");
+    refused(&text, "\"n2\"", 1, "duplicate node name");
+}
+
+#[test]
+fn duplicate_hosts() {
+    let text = edit(&reference(), "host = \"10.11.11.13\"", "host = \"10.11.11.12\"");
+    refused(&text, "\"10.11.11.12\"", 1, "is also the host of node n2");
+}
+
+#[test]
+fn duplicate_router_ips() {
+    let text = edit(&reference(), "router_ip = \"10.100.0.14\"", "router_ip = \"10.100.0.12\"");
+    refused(&text, "\"10.100.0.12\"", 1, "router_ip 10.100.0.12 is also used by node n2");
+}
+
+#[test]
+fn duplicate_osd_device_on_a_node() {
+    let text = edit(
+        &reference(),
+        "osd_devices = [\"/dev/nvme1n1\"]",
+        "osd_devices = [\"/dev/nvme1n1\", \"/dev/nvme1n1\"]",
+    );
+    refused(&text, "\"/dev/nvme1n1\"", 1, "listed twice for node n2");
+}
+
+#[test]
+fn router_ip_outside_prefix() {
+    let text = edit(&reference(), "\"10.100.0.13\"", "\"10.200.0.13\"");
+    refused(&text, "\"10.200.0.13\"", 0, "outside fabric.prefix");
+}
+
+#[test]
+fn router_ip_network_or_broadcast() {
+    let text = edit(&reference(), "\"10.100.0.13\"", "\"10.100.0.0\"");
+    refused(&text, "\"10.100.0.0\"", 0, "network or broadcast");
+    let text = edit(&reference(), "\"10.100.0.13\"", "\"10.100.0.255\"");
+    refused(&text, "\"10.100.0.255\"", 0, "network or broadcast");
+}
+
+#[test]
+fn prefix_too_small_for_the_nodes() {
+    let text = reference()
+        .lines()
+        .filter(|l| !l.starts_with("router_ip"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = edit(&text, "prefix = \"10.100.0.0/24\"", "prefix = \"10.100.0.0/31\"");
+    refused(&text, "\"10.100.0.0/31\"", 0, "has room for 2 router addresses");
+}
+
+#[test]
+fn fabric_name_shape() {
+    for bad in ["\"toolong12\"", "\"t\"", "\"-tb\"", "\"tb_4\""] {
+        let text = edit(&reference(), "name = \"tb4\"", &format!("name = {bad}"));
+        refused(&text, bad, 0, "is not 2 to 8 letters");
+    }
+}
+
+#[test]
+fn mtu_range() {
+    for bad in ["1279", "65521"] {
+        let text = edit(&reference(), "mtu = 65520", &format!("mtu = {bad}"));
+        refused(&text, bad, 0, "`fabric.mtu`");
+    }
+}
+
+#[test]
+fn hello_and_csnp_interval_range() {
+    for (key, bad) in [("hello_interval = 1", "hello_interval = 0"), ("hello_interval = 1", "hello_interval = 601"), ("csnp_interval = 5", "csnp_interval = 0"), ("csnp_interval = 5", "csnp_interval = 601")] {
+        let text = edit(&reference(), key, bad);
+        refused(&text, &bad.replace("= ", "= |"), 0, "is out of range");
+    }
+}
+
+#[test]
+fn hello_multiplier_range() {
+    for bad in ["1", "101"] {
+        let text = edit(&reference(), "hello_multiplier = 3", &format!("hello_multiplier = {bad}"));
+        refused(&text, &format!("hello_multiplier = |{bad}"), 0, "`fabric.hello_multiplier` = ");
+    }
+}
+
+#[test]
+fn malformed_pci_address() {
+    let text = edit(&reference(), "\"0000:00:0d.3\"", "\"00:0d.3\"");
+    refused(&text, "\"00:0d.3\"", 0, "is not a PCI address");
+}
+
+#[test]
+fn unsafe_node_name() {
+    let text = edit(&reference(), "name = \"n4\"", "name = \"n4;reboot\"");
+    refused(&text, "\"n4;reboot\"", 0, "is not a safe name");
+}
+
+#[test]
+fn unsafe_or_long_port_name() {
+    let text = edit(&reference(), "ports = { en05", "ports = { \"en 05\"");
+    refused(&text, "\"en 05\"", 0, "port name \"en 05\"");
+    let text = edit(&reference(), "ports = { en05", "ports = { en0123456789abcde");
+    refused(&text, "en0123456789abcde", 0, "must be 1 to 15 characters");
+}
+
+#[test]
+fn unsafe_host() {
+    let text = edit(&reference(), "host = \"10.11.11.13\"", "host = \"-oProxyCommand=x\"");
+    refused(&text, "\"-oProxyCommand=x\"", 0, "is not a host name");
+}
+
+#[test]
+fn host_with_port_is_accepted() {
+    let text = edit(&reference(), "host = \"10.11.11.13\"", "host = \"10.11.11.13:2222\"");
+    let out = Test::new().spec(&text).args(["validate", "--json"]).run();
+    out.status(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["nodes"][1]["host"], "10.11.11.13:2222");
+}
+
+#[test]
+fn link_to_unknown_node() {
+    let text = edit(&reference(), "\"n3:en06 -- n4:en05\"", "\"n3:en06 -- n9:en05\"");
+    refused(&text, "\"n3:en06 -- n9:en05\"", 0, "unknown node \"n9\"");
+}
+
+#[test]
+fn link_to_unknown_port() {
+    let text = edit(&reference(), "\"n3:en06 -- n4:en05\"", "\"n3:en07 -- n4:en05\"");
+    refused(&text, "\"n3:en07 -- n4:en05\"", 0, "which node n3 does not declare");
+}
+
+#[test]
+fn port_used_by_two_links() {
+    let text = edit(&reference(), "\"n4:en06 -- n2:en06\"", "\"n4:en06 -- n2:en05\"");
+    refused(&text, "\"n4:en06 -- n2:en05\"", 0, "port n2:en05 is already cabled");
+}
+
+#[test]
+fn node_linked_to_itself() {
+    let text = edit(&reference(), "\"n4:en06 -- n2:en06\"", "\"n4:en06 -- n4:en05\"");
+    refused(&text, "\"n4:en06 -- n4:en05\"", 0, "connects node n4 to itself");
+}
+
+#[test]
+fn same_cable_twice() {
+    let text = edit(&reference(), "\"n4:en06 -- n2:en06\",", "\"n4:en06 -- n2:en06\",\n  \"n2:en06 -- n4:en06\",");
+    refused(&text, "\"n2:en06 -- n4:en06\"", 0, "is listed twice");
+}
+
+#[test]
+fn malformed_link_string() {
+    let text = edit(&reference(), "\"n3:en06 -- n4:en05\"", "\"n3:en06 n4:en05\"");
+    refused(&text, "\"n3:en06 n4:en05\"", 0, "has no `--`");
+    let text = edit(&reference(), "\"n3:en06 -- n4:en05\"", "\"n3:en06 -- n4\"");
+    refused(&text, "\"n3:en06 -- n4\"", 0, "is not `node:port`");
+}
+
+#[test]
+fn topology_not_connected() {
+    let extra = "\n[[node]]\nname = \"n5\"\nhost = \"10.11.11.15\"\nports = { en05 = \"0000:00:0d.2\" }\n\n[[node]]\nname = \"n6\"\nhost = \"10.11.11.16\"\nports = { en05 = \"0000:00:0d.2\" }\n";
+    let text = edit(&reference(), "\"n4:en06 -- n2:en06\",", "\"n4:en06 -- n2:en06\",\n  \"n5:en05 -- n6:en05\",") + extra;
+    refused(&text, "[\n  \"n2:en05", 0, "the mesh is not connected: n5, n6 cannot be reached from n2");
+}
+
+#[test]
+fn malformed_cidrs() {
+    let text = edit(&reference(), "\"10.100.0.0/24\"", "\"10.100.0.0/33\"");
+    refused(&text, "\"10.100.0.0/33\"", 0, "prefix length");
+    let text = edit(&reference(), "\"10.100.0.0/24\"", "\"10.100.0.0\"");
+    refused(&text, "\"10.100.0.0\"", 0, "has no prefix length");
+}
+
+#[test]
+fn ceph_network_neither_fabric_nor_cidr() {
+    let text = edit(&reference(), "public_network = \"fabric\"", "public_network = \"fabrik\"");
+    refused(&text, "\"fabrik\"", 0, "`ceph.public_network`");
+}
+
+#[test]
+fn pool_min_size_above_size() {
+    let text = edit(&reference(), "min_size = 2", "min_size = 4");
+    refused(&text, "4\npve_storage", 0, "min_size 4 is larger than size 3");
+}
+
+#[test]
+fn pool_size_below_one() {
+    let text = edit(&reference(), "size = 3", "size = 0");
+    refused(&text, "0\nmin_size", 0, "`ceph.pool.size` = 0 is out of range");
+}
+
+#[test]
+fn osd_device_not_a_dev_path() {
+    let text = edit(&reference(), "[\"/dev/nvme1n1\"]", "[\"nvme1n1\"]");
+    refused(&text, "\"nvme1n1\"", 0, "is not an absolute /dev/... path");
+}
+
+#[test]
+fn static_mode_needs_link_prefix() {
+    let text = edit(&example("static-3node.toml"), "link_prefix = \"10.100.1.0/24\"\n", "");
+    refused(&text, "\"static\"", 0, "static mode needs fabric.link_prefix");
+}
+
+#[test]
+fn static_link_prefix_overlapping_prefix() {
+    let text = edit(&example("static-3node.toml"), "\"10.100.1.0/24\"", "\"10.100.0.128/25\"");
+    refused(&text, "\"10.100.0.128/25\"", 0, "overlaps fabric.prefix");
+}
+
+#[test]
+fn pve_sdn_with_lo_router_interface() {
+    let text = edit(&reference(), "mtu = 65520", "mtu = 65520\nrouter_interface = \"lo\"");
+    refused(&text, "\"lo\"", 0, "always puts the router address on dummy_<fabric>");
+}
+
+#[test]
+fn at_least_two_nodes() {
+    let text = reference();
+    let cut = text.find("[[node]]\nname = \"n3\"").expect("n3");
+    let text = text[..cut].replace(
+        "links = [\n  \"n2:en05 -- n3:en05\",\n  \"n3:en06 -- n4:en05\",\n  \"n4:en06 -- n2:en06\",\n]",
+        "links = []",
+    );
+    refused(&text, "[[node]]", 0, "a mesh needs at least 2 nodes");
+}
+
+#[test]
+fn warns_on_a_bridge_link() {
+    let text = edit(&reference(), "  \"n4:en06 -- n2:en06\",\n", "");
+    warns(&text, "losing link n2:en05 -- n3:en05 splits the mesh");
+    warns(&text, "port n2:en06 is declared but no link uses it");
+}
+
+#[test]
+fn warns_on_pairs_more_than_two_hops_apart() {
+    let mut text = String::from("[cluster]\nname = \"ring6\"\n[fabric]\nname = \"tb4\"\nmode = \"frr\"\nprefix = \"10.100.0.0/24\"\nlinks = [\n");
+    for i in 0..6 {
+        text.push_str(&format!("  \"m{i}:en06 -- m{}:en05\",\n", (i + 1) % 6));
+    }
+    text.push_str("]\n");
+    for i in 0..6 {
+        text.push_str(&format!("[[node]]\nname = \"m{i}\"\nhost = \"h{i}\"\nports = {{ en05 = \"0000:00:0d.2\", en06 = \"0000:00:0d.3\" }}\n"));
+    }
+    warns(&text, "pairs more than 2 hops apart: m0-m3, m1-m4, m2-m5");
+}
+
+#[test]
+fn warns_on_pool_size_two() {
+    let text = edit(&edit(&reference(), "size = 3", "size = 2"), "min_size = 2", "min_size = 1");
+    warns(&text, "pool size 2 / min_size 1 risks data loss");
+}
+
+#[test]
+fn warns_on_public_network_off_the_fabric() {
+    let text = edit(&reference(), "public_network = \"fabric\"", "public_network = \"10.11.11.0/24\"");
+    warns(&text, "public network is not on the fabric");
+}
+
+#[test]
+fn warns_that_static_mode_has_no_failover() {
+    warns(&example("static-3node.toml"), "static routes have no failover");
+}
+
+#[test]
+fn ports_already_named_and_driver_override() {
+    let text = edit(
+        &reference(),
+        "ports = { en05 = \"0000:00:0d.2\", en06 = \"0000:00:0d.3\" }",
+        "ports = { en05 = {}, en06 = { pci = \"0000:00:0d.3\", driver = \"virtio_net\" } }",
+    );
+    let out = Test::new().spec(&text).args(["validate", "--json"]).run();
+    out.status(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["nodes"][0]["ports"][0]["pci"], serde_json::Value::Null);
+    assert_eq!(v["nodes"][0]["ports"][1]["driver"], "virtio_net");
+    assert_eq!(v["nodes"][1]["ports"][0]["driver"], "thunderbolt-net");
+}
+
+#[test]
+fn allocated_router_ips() {
+    let text: String = reference()
+        .lines()
+        .filter(|l| !l.starts_with("router_ip = \"10.100.0.13\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let out = Test::new().spec(&text).args(["validate", "--json"]).run();
+    out.status(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["nodes"][1]["router_ip"], "10.100.0.1");
+    assert_eq!(v["nodes"][1]["router_ip_allocated"], true);
+}
+
+#[test]
+fn every_error_is_reported_at_once() {
+    let text = edit(&edit(&reference(), "mtu = 65520", "mtu = 1"), "\"0000:00:0d.3\"", "\"bad\"");
+    let out = Test::new().spec(&text).args(["validate"]).run();
+    out.status(2).stderr_has("has 2 errors");
+}

@@ -12,3 +12,6 @@ pub mod topology;
 
 pub use cluster::Cluster;
 pub use diag::{Diagnostic, Severity, Source};
+
+#[cfg(test)]
+mod proptests;

@@ -11,7 +11,10 @@ use std::net::Ipv4Addr;
 /// out, so appending a node leaves every earlier allocation unchanged.
 ///
 /// Returns `None` when the prefix has no room left (validation reports it).
-pub fn allocate_router_ips(prefix: Ipv4Net, explicit: &[Option<Ipv4Addr>]) -> Option<Vec<Ipv4Addr>> {
+pub fn allocate_router_ips(
+    prefix: Ipv4Net,
+    explicit: &[Option<Ipv4Addr>],
+) -> Option<Vec<Ipv4Addr>> {
     let claimed: BTreeSet<Ipv4Addr> = explicit.iter().flatten().copied().collect();
     let mut free = prefix.hosts().filter(|ip| !claimed.contains(ip));
     explicit
@@ -48,8 +51,17 @@ pub fn link_capacity(link_prefix: Ipv4Net) -> u64 {
 /// where the system id is the four octets zero-padded to three digits and
 /// regrouped in fours (10.100.0.12 → `0101.0000.0012`).
 pub fn net_for(router_ip: Ipv4Addr) -> String {
-    let digits: String = router_ip.octets().iter().map(|o| format!("{o:03}")).collect();
-    format!("49.0001.{}.{}.{}.00", &digits[0..4], &digits[4..8], &digits[8..12])
+    let digits: String = router_ip
+        .octets()
+        .iter()
+        .map(|o| format!("{o:03}"))
+        .collect();
+    format!(
+        "49.0001.{}.{}.{}.00",
+        &digits[0..4],
+        &digits[4..8],
+        &digits[8..12]
+    )
 }
 
 #[cfg(test)]
@@ -58,8 +70,14 @@ mod tests {
 
     #[test]
     fn net_test_vectors_from_formats_md() {
-        assert_eq!(net_for(Ipv4Addr::new(10, 100, 0, 12)), "49.0001.0101.0000.0012.00");
-        assert_eq!(net_for(Ipv4Addr::new(192, 168, 2, 8)), "49.0001.1921.6800.2008.00");
+        assert_eq!(
+            net_for(Ipv4Addr::new(10, 100, 0, 12)),
+            "49.0001.0101.0000.0012.00"
+        );
+        assert_eq!(
+            net_for(Ipv4Addr::new(192, 168, 2, 8)),
+            "49.0001.1921.6800.2008.00"
+        );
     }
 
     #[test]

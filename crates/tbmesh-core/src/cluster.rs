@@ -44,17 +44,13 @@ impl Cluster {
 
     /// The peer on the other end of `node:port`, if it is cabled.
     pub fn peer(&self, node: NodeIdx, port: &str) -> Option<Peer> {
-        self.topology
-            .links
-            .iter()
-            .enumerate()
-            .find_map(|(i, l)| {
-                l.peer_of(node, port).map(|(n, p)| Peer {
-                    node: n,
-                    port: p.to_string(),
-                    link: i,
-                })
+        self.topology.links.iter().enumerate().find_map(|(i, l)| {
+            l.peer_of(node, port).map(|(n, p)| Peer {
+                node: n,
+                port: p.to_string(),
+                link: i,
             })
+        })
     }
 
     /// Static mode: the /31 address of `node:port` on its link.
@@ -62,7 +58,11 @@ impl Cluster {
         let peer = self.peer(node, port)?;
         let (a, b) = *self.link_nets.get(peer.link)?;
         let link = &self.topology.links[peer.link];
-        Some(if link.a.0 == node && link.a.1 == port { a } else { b })
+        Some(if link.a.0 == node && link.a.1 == port {
+            a
+        } else {
+            b
+        })
     }
 
     pub fn port_ref(&self, node: NodeIdx, port: &str) -> PortRef {

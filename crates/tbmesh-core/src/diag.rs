@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(src.line_col(0), (1, 1));
         assert_eq!(src.line_col(6), (2, 1));
         // 'é' is two bytes but one column
-        assert_eq!(src.line_col(src.text.rfind('=').map_or(0, |i| i + 3)), (2, 7));
+        assert_eq!(
+            src.line_col(src.text.rfind('=').map_or(0, |i| i + 3)),
+            (2, 7)
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod diag;
 pub mod diagram;
 pub mod net;
+pub mod render;
 pub mod spec;
 pub mod topology;
 

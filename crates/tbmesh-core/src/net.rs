@@ -178,7 +178,13 @@ mod tests {
     fn pci_addresses() {
         assert!("0000:00:0d.2".parse::<PciAddr>().is_ok());
         assert!("0000:00:0D.2".parse::<PciAddr>().is_ok());
-        for bad in ["00:0d.2", "0000:00:0d.8", "0000:00:20.0", "0000:00:0d", "0000:0g:0d.1"] {
+        for bad in [
+            "00:0d.2",
+            "0000:00:0d.8",
+            "0000:00:20.0",
+            "0000:00:0d",
+            "0000:0g:0d.1",
+        ] {
             assert!(bad.parse::<PciAddr>().is_err(), "{bad}");
         }
     }

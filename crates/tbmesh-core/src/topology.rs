@@ -91,7 +91,9 @@ impl Topology {
 
     /// Shortest paths with the links in `down` cut.
     pub fn routes_without(&self, down: &[LinkIdx]) -> Routes {
-        let paths = (0..self.node_count).map(|src| self.bfs(src, down)).collect();
+        let paths = (0..self.node_count)
+            .map(|src| self.bfs(src, down))
+            .collect();
         Routes { paths }
     }
 
@@ -192,14 +194,26 @@ mod tests {
         let t = Topology::new(
             3,
             vec![
-                Link { a: (0, "a".into()), b: (1, "a".into()) },
-                Link { a: (1, "b".into()), b: (2, "a".into()) },
+                Link {
+                    a: (0, "a".into()),
+                    b: (1, "a".into()),
+                },
+                Link {
+                    a: (1, "b".into()),
+                    b: (2, "a".into()),
+                },
             ],
         );
         assert_eq!(t.bridges(), vec![0, 1]);
         assert!(!t.routes_without(&[1]).all_reachable());
         assert!(t.is_connected());
-        let split = Topology::new(3, vec![Link { a: (0, "a".into()), b: (1, "a".into()) }]);
+        let split = Topology::new(
+            3,
+            vec![Link {
+                a: (0, "a".into()),
+                b: (1, "a".into()),
+            }],
+        );
         assert_eq!(split.unreachable_from_first(), vec![2]);
     }
 }

@@ -26,7 +26,8 @@ impl Printer {
     /// Print a JSON document (JSON mode only).
     pub fn json(&self, value: &serde_json::Value) {
         if self.json {
-            let s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            let s = serde_json::to_string_pretty(value)
+                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
             out(&format!("{s}\n"));
         }
     }

@@ -23,8 +23,11 @@ pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let msg = e.message().trim().to_string();
-            return Err(vec![Diagnostic::error(span, format!("invalid TOML: {msg}"))
-                .hint("fix the TOML syntax at this place")]);
+            return Err(vec![Diagnostic::error(
+                span,
+                format!("invalid TOML: {msg}"),
+            )
+            .hint("fix the TOML syntax at this place")]);
         }
     };
     let mut p = Parser { errors: vec![] };
@@ -93,7 +96,11 @@ impl Parser {
                 Some(close) => d.hint(format!("did you mean `{close}`?")),
                 None => d.hint(format!(
                     "keys allowed in {}: {}",
-                    if t.path.is_empty() { "the top level" } else { &t.path },
+                    if t.path.is_empty() {
+                        "the top level"
+                    } else {
+                        &t.path
+                    },
                     allowed.join(", ")
                 )),
             };
@@ -110,7 +117,10 @@ impl Parser {
                             parent.span.clone(),
                             format!("missing section [{}]", parent.qualified(key)),
                         )
-                        .hint(format!("add a [{}] table; see docs/spec.md", parent.qualified(key))),
+                        .hint(format!(
+                            "add a [{}] table; see docs/spec.md",
+                            parent.qualified(key)
+                        )),
                     );
                 }
                 None
@@ -123,8 +133,14 @@ impl Parser {
                 }),
                 None => {
                     self.err(
-                        Diagnostic::error(span, format!("`{}` must be a table", parent.qualified(key)))
-                            .hint(format!("write it as [{}] followed by its keys", parent.qualified(key))),
+                        Diagnostic::error(
+                            span,
+                            format!("`{}` must be a table", parent.qualified(key)),
+                        )
+                        .hint(format!(
+                            "write it as [{}] followed by its keys",
+                            parent.qualified(key)
+                        )),
                     );
                     None
                 }
@@ -137,8 +153,11 @@ impl Parser {
             None => {
                 if required {
                     self.err(
-                        Diagnostic::error(t.span.clone(), format!("missing key `{}`", t.qualified(key)))
-                            .hint(format!("add `{key} = ...` to [{}]", t.path)),
+                        Diagnostic::error(
+                            t.span.clone(),
+                            format!("missing key `{}`", t.qualified(key)),
+                        )
+                        .hint(format!("add `{key} = ...` to [{}]", t.path)),
                     );
                 }
                 None
@@ -196,9 +215,10 @@ impl Parser {
         let (v, span) = self.value(t, key, false)?;
         let b = v.as_bool();
         if b.is_none() {
-            self.err(
-                Diagnostic::error(span, format!("`{}` must be true or false", t.qualified(key))),
-            );
+            self.err(Diagnostic::error(
+                span,
+                format!("`{}` must be true or false", t.qualified(key)),
+            ));
         }
         b
     }
@@ -230,8 +250,11 @@ impl Parser {
         };
         let Some(arr) = v.as_array() else {
             self.err(
-                Diagnostic::error(span.clone(), format!("`{}` must be an array of strings", t.qualified(key)))
-                    .hint(format!("write {key} = [\"...\", \"...\"]")),
+                Diagnostic::error(
+                    span.clone(),
+                    format!("`{}` must be an array of strings", t.qualified(key)),
+                )
+                .hint(format!("write {key} = [\"...\", \"...\"]")),
             );
             return (vec![], span);
         };
@@ -285,7 +308,10 @@ impl Parser {
         let user = self.parsed(&t, "user", false, |s| identifier(s, 32));
         let config = self.parsed(&t, "config", false, |s| {
             if s.is_empty() || s.contains(['\n', '\0']) {
-                Err(("is not a file path".into(), "give the path of an ssh_config file".into()))
+                Err((
+                    "is not a file path".into(),
+                    "give the path of an ssh_config file".into(),
+                ))
             } else {
                 Ok(s.to_string())
             }
@@ -396,7 +422,12 @@ impl Parser {
         let t = self.table(root, "ceph", false)?;
         self.known_keys(
             &t,
-            &["public_network", "cluster_network", "osds_per_device", "pool"],
+            &[
+                "public_network",
+                "cluster_network",
+                "osds_per_device",
+                "pool",
+            ],
         );
         let network = |p: &mut Self, key: &str| match t.get(key) {
             None => Some(Sp::new(CephNetwork::Fabric, t.span.clone())),
@@ -405,7 +436,11 @@ impl Parser {
                     Ok(CephNetwork::Fabric)
                 } else {
                     cidr(s).map(CephNetwork::Cidr).map_err(|(m, _)| {
-                        (m, "use \"fabric\" (the fabric's prefix) or a CIDR like \"10.100.0.0/24\"".into())
+                        (
+                            m,
+                            "use \"fabric\" (the fabric's prefix) or a CIDR like \"10.100.0.0/24\""
+                                .into(),
+                        )
                     })
                 }
             }),
@@ -456,13 +491,21 @@ impl Parser {
         };
         let tables: Vec<(&dyn TableLike, Span)> = if let Some(aot) = item.as_array_of_tables() {
             aot.iter()
-                .map(|t| (t as &dyn TableLike, t.span().unwrap_or_else(|| span.clone())))
+                .map(|t| {
+                    (
+                        t as &dyn TableLike,
+                        t.span().unwrap_or_else(|| span.clone()),
+                    )
+                })
                 .collect()
         } else if let Some(arr) = item.as_array() {
             let mut v = vec![];
             for el in arr.iter() {
                 match el.as_inline_table() {
-                    Some(t) => v.push((t as &dyn TableLike, el.span().unwrap_or_else(|| span.clone()))),
+                    Some(t) => v.push((
+                        t as &dyn TableLike,
+                        el.span().unwrap_or_else(|| span.clone()),
+                    )),
                     None => self.err(Diagnostic::error(
                         el.span().unwrap_or_else(|| span.clone()),
                         "every node must be a table",
@@ -513,7 +556,8 @@ impl Parser {
             match device(&d.value) {
                 Ok(()) => osd_devices.push(d),
                 Err((m, h)) => self.err(
-                    Diagnostic::error(d.span, format!("`{}`: {m}", t.qualified("osd_devices"))).hint(h),
+                    Diagnostic::error(d.span, format!("`{}`: {m}", t.qualified("osd_devices")))
+                        .hint(h),
                 ),
             }
         }
@@ -538,7 +582,9 @@ impl Parser {
         for (key, item) in t.t.iter() {
             let key_span = t.key_span(key);
             if let Err((m, h)) = port_name(key) {
-                self.err(Diagnostic::error(key_span.clone(), format!("port name {key:?}: {m}")).hint(h));
+                self.err(
+                    Diagnostic::error(key_span.clone(), format!("port name {key:?}: {m}")).hint(h),
+                );
                 ok = false;
                 continue;
             }
@@ -567,11 +613,17 @@ impl Parser {
                 self.known_keys(&pt, &["pci", "driver"]);
                 let pci = self.parsed(&pt, "pci", false, |s| {
                     s.parse::<PciAddr>().map_err(|m| {
-                        (m, "give the controller's full PCI address, as `lspci -D` prints it".into())
+                        (
+                            m,
+                            "give the controller's full PCI address, as `lspci -D` prints it"
+                                .into(),
+                        )
                     })
                 });
                 let drv = self.parsed(&pt, "driver", false, driver);
-                if (pt.get("pci").is_some() && pci.is_none()) || (pt.get("driver").is_some() && drv.is_none()) {
+                if (pt.get("pci").is_some() && pci.is_none())
+                    || (pt.get("driver").is_some() && drv.is_none())
+                {
                     ok = false;
                     continue;
                 }
@@ -611,11 +663,14 @@ type Check<T> = Result<T, (String, String)>;
 
 /// Names that end up in file names, commands and config: letters, digits, `-`, `_`.
 pub fn identifier(s: &str, max: usize) -> Check<String> {
-    let hint = || format!("use 1 to {max} letters, digits, '-' or '_', starting with a letter or digit");
+    let hint =
+        || format!("use 1 to {max} letters, digits, '-' or '_', starting with a letter or digit");
     if s.is_empty() || s.len() > max {
         return Err((format!("{s:?} must be 1 to {max} characters long"), hint()));
     }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         || !s.starts_with(|c: char| c.is_ascii_alphanumeric())
     {
         return Err((format!("{s:?} is not a safe name"), hint()));
@@ -625,7 +680,10 @@ pub fn identifier(s: &str, max: usize) -> Check<String> {
 
 fn port_name(s: &str) -> Check<String> {
     identifier(s, IFNAME_MAX).map_err(|(m, _)| {
-        (m, format!("interface names are 1 to {IFNAME_MAX} letters, digits, '-' or '_'"))
+        (
+            m,
+            format!("interface names are 1 to {IFNAME_MAX} letters, digits, '-' or '_'"),
+        )
     })
 }
 
@@ -669,9 +727,14 @@ fn host(s: &str) -> Check<Host> {
     let ok = !addr.is_empty()
         && addr.len() <= 253
         && addr.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && addr.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        && addr
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
     if !ok {
-        return Err((format!("host {s:?} is not a host name or IPv4 address"), hint()));
+        return Err((
+            format!("host {s:?} is not a host name or IPv4 address"),
+            hint(),
+        ));
     }
     Ok(Host {
         addr: addr.to_ascii_lowercase(),
@@ -684,7 +747,8 @@ fn device(s: &str) -> Check<()> {
         && s.len() > 5
         && !s.contains("..")
         && !s.ends_with('/')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "/_-.:".contains(c));
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-.:".contains(c));
     if ok {
         Ok(())
     } else {
@@ -697,9 +761,13 @@ fn device(s: &str) -> Check<()> {
 
 /// `"n2:en05 -- n3:en05"` → the two ends.
 fn link(s: &str) -> Check<(PortRef, PortRef)> {
-    let hint = || "write a cable as \"node:port -- node:port\", like \"n2:en05 -- n3:en05\"".to_string();
+    let hint =
+        || "write a cable as \"node:port -- node:port\", like \"n2:en05 -- n3:en05\"".to_string();
     let Some((a, b)) = s.split_once("--") else {
-        return Err((format!("link {s:?} has no `--` between its two ends"), hint()));
+        return Err((
+            format!("link {s:?} has no `--` between its two ends"),
+            hint(),
+        ));
     };
     let end = |e: &str| -> Check<PortRef> {
         let e = e.trim();

@@ -70,14 +70,23 @@ impl Validator {
         for n in &spec.nodes {
             if let Some(first) = names.insert(&n.name.value, n) {
                 self.err(
-                    Diagnostic::error(n.name.span.clone(), format!("duplicate node name {:?}", n.name.value))
-                        .hint(format!("node names must be unique; the first {:?} is declared earlier", first.name.value)),
+                    Diagnostic::error(
+                        n.name.span.clone(),
+                        format!("duplicate node name {:?}", n.name.value),
+                    )
+                    .hint(format!(
+                        "node names must be unique; the first {:?} is declared earlier",
+                        first.name.value
+                    )),
                 );
             }
             if let Some(first) = hosts.insert(&n.host.value, n) {
                 self.err(
-                    Diagnostic::error(n.host.span.clone(), format!("host {} is also the host of node {}", n.host, first.name))
-                        .hint("every node needs its own management address"),
+                    Diagnostic::error(
+                        n.host.span.clone(),
+                        format!("host {} is also the host of node {}", n.host, first.name),
+                    )
+                    .hint("every node needs its own management address"),
                 );
             }
             let mut devs: HashMap<&str, ()> = HashMap::new();
@@ -100,21 +109,37 @@ impl Validator {
             let Some(ip) = &n.router_ip else { continue };
             if !prefix.contains(ip.value) {
                 self.err(
-                    Diagnostic::error(ip.span.clone(), format!("router_ip {} is outside fabric.prefix {}", ip.value, prefix))
-                        .hint(format!("use an address inside {}, or remove router_ip to have one allocated", prefix.trunc())),
+                    Diagnostic::error(
+                        ip.span.clone(),
+                        format!("router_ip {} is outside fabric.prefix {}", ip.value, prefix),
+                    )
+                    .hint(format!(
+                        "use an address inside {}, or remove router_ip to have one allocated",
+                        prefix.trunc()
+                    )),
                 );
                 ok = false;
             } else if prefix.is_reserved(ip.value) {
                 self.err(
-                    Diagnostic::error(ip.span.clone(), format!("router_ip {} is the network or broadcast address of {}", ip.value, prefix.trunc()))
-                        .hint("pick a host address of the prefix"),
+                    Diagnostic::error(
+                        ip.span.clone(),
+                        format!(
+                            "router_ip {} is the network or broadcast address of {}",
+                            ip.value,
+                            prefix.trunc()
+                        ),
+                    )
+                    .hint("pick a host address of the prefix"),
                 );
                 ok = false;
             }
             if let Some(other) = seen.insert(ip.value, &n.name.value) {
                 self.err(
-                    Diagnostic::error(ip.span.clone(), format!("router_ip {} is also used by node {other}", ip.value))
-                        .hint("every node needs its own router address"),
+                    Diagnostic::error(
+                        ip.span.clone(),
+                        format!("router_ip {} is also used by node {other}", ip.value),
+                    )
+                    .hint("every node needs its own router address"),
                 );
                 ok = false;
             }
@@ -133,12 +158,19 @@ impl Validator {
         if !ok {
             return None;
         }
-        let explicit: Vec<_> = spec.nodes.iter().map(|n| n.router_ip.as_ref().map(|s| s.value)).collect();
+        let explicit: Vec<_> = spec
+            .nodes
+            .iter()
+            .map(|n| n.router_ip.as_ref().map(|s| s.value))
+            .collect();
         let ips = allocate_router_ips(prefix, &explicit);
         if ips.is_none() {
             self.err(
-                Diagnostic::error(spec.fabric.prefix.span.clone(), format!("fabric.prefix {prefix} has no free address left for every node"))
-                    .hint("use a larger prefix, or give the nodes router_ip values"),
+                Diagnostic::error(
+                    spec.fabric.prefix.span.clone(),
+                    format!("fabric.prefix {prefix} has no free address left for every node"),
+                )
+                .hint("use a larger prefix, or give the nodes router_ip values"),
             );
         }
         ips
@@ -158,8 +190,12 @@ impl Validator {
         for l in &spec.fabric.links {
             let end = |r: &PortRef, v: &mut Self| -> Option<usize> {
                 let Some(&i) = index.get(r.node.as_str()) else {
-                    let names: Vec<&str> = spec.nodes.iter().map(|n| n.name.value.as_str()).collect();
-                    let mut d = Diagnostic::error(l.span.clone(), format!("link {l} names unknown node {:?}", r.node));
+                    let names: Vec<&str> =
+                        spec.nodes.iter().map(|n| n.name.value.as_str()).collect();
+                    let mut d = Diagnostic::error(
+                        l.span.clone(),
+                        format!("link {l} names unknown node {:?}", r.node),
+                    );
                     d = match crate::diag::did_you_mean(&r.node, &names) {
                         Some(c) => d.hint(format!("did you mean {c:?}?")),
                         None => d.hint(format!("declared nodes: {}", names.join(", "))),
@@ -169,10 +205,21 @@ impl Validator {
                 };
                 let node = &spec.nodes[i];
                 if node.port(&r.port).is_none() {
-                    let ports: Vec<&str> = node.ports.iter().map(|p| p.name.value.as_str()).collect();
+                    let ports: Vec<&str> =
+                        node.ports.iter().map(|p| p.name.value.as_str()).collect();
                     v.err(
-                        Diagnostic::error(l.span.clone(), format!("link {l} names port {:?}, which node {} does not declare", r.port, r.node))
-                            .hint(format!("ports of {}: {} (add it to the node's ports)", r.node, ports.join(", "))),
+                        Diagnostic::error(
+                            l.span.clone(),
+                            format!(
+                                "link {l} names port {:?}, which node {} does not declare",
+                                r.port, r.node
+                            ),
+                        )
+                        .hint(format!(
+                            "ports of {}: {} (add it to the node's ports)",
+                            r.node,
+                            ports.join(", ")
+                        )),
                     );
                     return None;
                 }
@@ -186,13 +233,20 @@ impl Validator {
             };
             if a == b {
                 self.err(
-                    Diagnostic::error(l.span.clone(), format!("link {l} connects node {} to itself", l.a.node))
-                        .hint("a cable joins two different nodes"),
+                    Diagnostic::error(
+                        l.span.clone(),
+                        format!("link {l} connects node {} to itself", l.a.node),
+                    )
+                    .hint("a cable joins two different nodes"),
                 );
                 ok = false;
                 continue;
             }
-            let key = if l.a <= l.b { (l.a.clone(), l.b.clone()) } else { (l.b.clone(), l.a.clone()) };
+            let key = if l.a <= l.b {
+                (l.a.clone(), l.b.clone())
+            } else {
+                (l.b.clone(), l.a.clone())
+            };
             if cables.insert(key, l).is_some() {
                 self.err(
                     Diagnostic::error(l.span.clone(), format!("link {l} is listed twice"))
@@ -204,8 +258,11 @@ impl Validator {
             for r in [&l.a, &l.b] {
                 if let Some(first) = used.insert(r.clone(), l) {
                     self.err(
-                        Diagnostic::error(l.span.clone(), format!("port {r} is already cabled by link {first}"))
-                            .hint("a port takes one cable; use another port of the node"),
+                        Diagnostic::error(
+                            l.span.clone(),
+                            format!("port {r} is already cabled by link {first}"),
+                        )
+                        .hint("a port takes one cable; use another port of the node"),
                     );
                     ok = false;
                 }
@@ -217,19 +274,28 @@ impl Validator {
         }
         if spec.fabric.links.is_empty() {
             self.err(
-                Diagnostic::error(spec.fabric.links_span.clone(), "fabric.links lists no cables")
-                    .hint("list one \"node:port -- node:port\" string per cable"),
+                Diagnostic::error(
+                    spec.fabric.links_span.clone(),
+                    "fabric.links lists no cables",
+                )
+                .hint("list one \"node:port -- node:port\" string per cable"),
             );
             ok = false;
         }
         if ok {
             for n in &spec.nodes {
                 for p in &n.ports {
-                    let r = PortRef { node: n.name.value.clone(), port: p.name.value.clone() };
+                    let r = PortRef {
+                        node: n.name.value.clone(),
+                        port: p.name.value.clone(),
+                    };
                     if !used.contains_key(&r) {
                         self.diags.push(
-                            Diagnostic::warning(p.name.span.clone(), format!("port {r} is declared but no link uses it"))
-                                .hint("add its cable to fabric.links, or remove the port"),
+                            Diagnostic::warning(
+                                p.name.span.clone(),
+                                format!("port {r} is declared but no link uses it"),
+                            )
+                            .hint("add its cable to fabric.links, or remove the port"),
                         );
                     }
                 }
@@ -243,8 +309,14 @@ impl Validator {
         if let Some(pool) = &ceph.pool {
             if pool.min_size.value > pool.size.value {
                 self.err(
-                    Diagnostic::error(pool.min_size.span.clone(), format!("pool min_size {} is larger than size {}", pool.min_size.value, pool.size.value))
-                        .hint("min_size must be at most size (usual: size = 3, min_size = 2)"),
+                    Diagnostic::error(
+                        pool.min_size.span.clone(),
+                        format!(
+                            "pool min_size {} is larger than size {}",
+                            pool.min_size.value, pool.size.value
+                        ),
+                    )
+                    .hint("min_size must be at most size (usual: size = 3, min_size = 2)"),
                 );
             } else if pool.size.value <= 2 || pool.min_size.value <= 1 {
                 self.diags.push(
@@ -278,12 +350,18 @@ impl Validator {
     }
 
     /// Static mode needs a link prefix with a /31 for every cable.
-    fn static_mode(&mut self, spec: &Spec) -> Option<Vec<(crate::net::Ipv4Net, crate::net::Ipv4Net)>> {
+    fn static_mode(
+        &mut self,
+        spec: &Spec,
+    ) -> Option<Vec<(crate::net::Ipv4Net, crate::net::Ipv4Net)>> {
         let f = &spec.fabric;
         if f.mode.value == FabricMode::PveSdn && f.router_interface.value == RouterInterface::Lo {
             self.err(
-                Diagnostic::error(f.router_interface.span.clone(), "mode \"pve-sdn\" always puts the router address on dummy_<fabric>")
-                    .hint("remove router_interface, or use mode = \"frr\" to have the address on lo"),
+                Diagnostic::error(
+                    f.router_interface.span.clone(),
+                    "mode \"pve-sdn\" always puts the router address on dummy_<fabric>",
+                )
+                .hint("remove router_interface, or use mode = \"frr\" to have the address on lo"),
             );
         }
         if f.mode.value != FabricMode::Static {
@@ -308,15 +386,31 @@ impl Validator {
         };
         if lp.value.overlaps(&f.prefix.value) {
             self.err(
-                Diagnostic::error(lp.span.clone(), format!("link_prefix {} overlaps fabric.prefix {}", lp.value, f.prefix.value))
-                    .hint("link addresses must not collide with router addresses: use a separate prefix"),
+                Diagnostic::error(
+                    lp.span.clone(),
+                    format!(
+                        "link_prefix {} overlaps fabric.prefix {}",
+                        lp.value, f.prefix.value
+                    ),
+                )
+                .hint(
+                    "link addresses must not collide with router addresses: use a separate prefix",
+                ),
             );
             return None;
         }
         if link_capacity(lp.value) < f.links.len() as u64 {
             self.err(
-                Diagnostic::error(lp.span.clone(), format!("link_prefix {} has room for {} /31s, the spec has {} links", lp.value, link_capacity(lp.value), f.links.len()))
-                    .hint("use a larger link_prefix"),
+                Diagnostic::error(
+                    lp.span.clone(),
+                    format!(
+                        "link_prefix {} has room for {} /31s, the spec has {} links",
+                        lp.value,
+                        link_capacity(lp.value),
+                        f.links.len()
+                    ),
+                )
+                .hint("use a larger link_prefix"),
             );
             return None;
         }
@@ -326,10 +420,20 @@ impl Validator {
     fn topology(&mut self, spec: &Spec, topo: &Topology) {
         let missing = topo.unreachable_from_first();
         if !missing.is_empty() {
-            let names: Vec<&str> = missing.iter().map(|&i| spec.nodes[i].name.value.as_str()).collect();
+            let names: Vec<&str> = missing
+                .iter()
+                .map(|&i| spec.nodes[i].name.value.as_str())
+                .collect();
             self.err(
-                Diagnostic::error(spec.fabric.links_span.clone(), format!("the mesh is not connected: {} cannot be reached from {}", names.join(", "), spec.nodes[0].name))
-                    .hint("add cables to fabric.links so every node has a path to every other"),
+                Diagnostic::error(
+                    spec.fabric.links_span.clone(),
+                    format!(
+                        "the mesh is not connected: {} cannot be reached from {}",
+                        names.join(", "),
+                        spec.nodes[0].name
+                    ),
+                )
+                .hint("add cables to fabric.links so every node has a path to every other"),
             );
             return;
         }
@@ -349,8 +453,11 @@ impl Validator {
             .collect();
         if !far.is_empty() {
             self.diags.push(
-                Diagnostic::warning(spec.fabric.links_span.clone(), format!("pairs more than 2 hops apart: {}", far.join(", ")))
-                    .hint("each extra hop adds latency and forwarding load; consider more cables"),
+                Diagnostic::warning(
+                    spec.fabric.links_span.clone(),
+                    format!("pairs more than 2 hops apart: {}", far.join(", ")),
+                )
+                .hint("each extra hop adds latency and forwarding load; consider more cables"),
             );
         }
     }

@@ -16,7 +16,9 @@ pub fn run(spec: Option<&Path>, format: DiagramFormat, printer: &Printer) -> Cmd
         DiagramFormat::Svg => diagram::svg(c),
     };
     if printer.json {
-        printer.json(&serde_json::json!({ "format": format!("{format:?}").to_lowercase(), "diagram": text }));
+        printer.json(
+            &serde_json::json!({ "format": format!("{format:?}").to_lowercase(), "diagram": text }),
+        );
     } else {
         printer.text(text);
     }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod diagram;
+mod render;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -12,8 +13,6 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
     match cli.command {
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
-        Command::Render { .. } => Err(crate::exit::Fail::failure(
-            anyhow::anyhow!("not implemented yet"),
-        )),
+        Command::Render { out } => render::run(spec, &out, printer),
     }
 }

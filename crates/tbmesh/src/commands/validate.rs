@@ -69,7 +69,11 @@ pub fn summary_text(c: &Cluster) -> String {
             n.host.to_string(),
             c.router_ips[i].to_string(),
             c.net(i),
-            if devs.is_empty() { "-".into() } else { devs.join(" ") },
+            if devs.is_empty() {
+                "-".into()
+            } else {
+                devs.join(" ")
+            },
         ]);
     }
     out.push_str(&nodes.render());
@@ -83,12 +87,15 @@ pub fn summary_text(c: &Cluster) -> String {
     let mut ports = Table::new(header);
     for (i, n) in s.nodes.iter().enumerate() {
         for p in &n.ports {
-            let peer = c
-                .peer(i, &p.name)
-                .map_or("(not cabled)".to_string(), |pe| format!("{}:{}", c.node_name(pe.node), pe.port));
+            let peer = c.peer(i, &p.name).map_or("(not cabled)".to_string(), |pe| {
+                format!("{}:{}", c.node_name(pe.node), pe.port)
+            });
             let mut row = vec![format!("{}:{}", n.name, p.name), port_device(p), peer];
             if stat {
-                row.push(c.link_addr(i, &p.name).map_or("-".into(), |a| a.to_string()));
+                row.push(
+                    c.link_addr(i, &p.name)
+                        .map_or("-".into(), |a| a.to_string()),
+                );
             }
             ports.row(row);
         }

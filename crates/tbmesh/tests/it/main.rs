@@ -2,6 +2,7 @@
 //! Everything here is offline (no host is contacted); the lab suite lives in
 //! `tests/lab/`.
 
+mod render;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -84,13 +85,21 @@ impl Output {
 
     #[track_caller]
     pub fn stdout_has(&self, s: &str) -> &Self {
-        assert!(self.stdout.contains(s), "stdout lacks {s:?}:\n{}", self.stdout);
+        assert!(
+            self.stdout.contains(s),
+            "stdout lacks {s:?}:\n{}",
+            self.stdout
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_has(&self, s: &str) -> &Self {
-        assert!(self.stderr.contains(s), "stderr lacks {s:?}:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(s),
+            "stderr lacks {s:?}:\n{}",
+            self.stderr
+        );
         self
     }
 }

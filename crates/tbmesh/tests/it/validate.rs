@@ -49,7 +49,11 @@ fn refused(text: &str, needle: &str, nth: usize, message: &str) {
     );
     assert!(out.stderr.contains("hint:"), "no hint:\n{}", out.stderr);
     assert!(out.stderr.contains("nothing was contacted"));
-    assert!(out.stdout.is_empty(), "stdout should be empty: {}", out.stdout);
+    assert!(
+        out.stdout.is_empty(),
+        "stdout should be empty: {}",
+        out.stdout
+    );
 }
 
 /// The spec is valid but warns about `message`.
@@ -58,7 +62,9 @@ fn warns(text: &str, message: &str) {
     let out = Test::new().spec(text).args(["validate"]).run();
     out.status(0);
     assert!(
-        out.stderr.lines().any(|l| l.starts_with("warning: tbmesh.toml:") && l.contains(message)),
+        out.stderr
+            .lines()
+            .any(|l| l.starts_with("warning: tbmesh.toml:") && l.contains(message)),
         "no warning {message:?}:\n{}",
         out.stderr
     );
@@ -85,7 +91,10 @@ fn reference_prints_tables() {
 
 #[test]
 fn json_output_parses_and_matches() {
-    let out = Test::new().spec(reference()).args(["validate", "--json"]).run();
+    let out = Test::new()
+        .spec(reference())
+        .args(["validate", "--json"])
+        .run();
     out.status(0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
     assert_eq!(v["valid"], true);
@@ -109,7 +118,9 @@ fn json_output_on_error() {
 #[test]
 fn spec_file_missing() {
     let out = Test::new().args(["validate"]).run();
-    out.status(2).stderr_has("reading spec tbmesh.toml").stderr_has("hint:");
+    out.status(2)
+        .stderr_has("reading spec tbmesh.toml")
+        .stderr_has("hint:");
     Test::new()
         .args(["validate", "-f", "nope.toml"])
         .run()
@@ -121,7 +132,9 @@ fn spec_file_missing() {
 fn toml_syntax_error() {
     let text = edit(&reference(), "mtu = 65520", "mtu = = 65520");
     let out = Test::new().spec(&text).args(["validate"]).run();
-    out.status(2).stderr_has("invalid TOML").stderr_has("tbmesh.toml:");
+    out.status(2)
+        .stderr_has("invalid TOML")
+        .stderr_has("tbmesh.toml:");
 }
 
 #[test]
@@ -136,7 +149,11 @@ fn unknown_key_did_you_mean() {
 fn unknown_top_level_and_node_keys() {
     let text = edit(&reference(), "[ssh]", "[shh]");
     refused(&text, "shh", 0, "unknown key `shh`");
-    let text = edit(&reference(), "router_ip = \"10.100.0.13\"", "routerip = \"10.100.0.13\"");
+    let text = edit(
+        &reference(),
+        "router_ip = \"10.100.0.13\"",
+        "routerip = \"10.100.0.13\"",
+    );
     refused(&text, "routerip", 0, "unknown key `node[1].routerip`");
 }
 
@@ -148,14 +165,27 @@ fn duplicate_node_names() {
 
 #[test]
 fn duplicate_hosts() {
-    let text = edit(&reference(), "host = \"10.11.11.13\"", "host = \"10.11.11.12\"");
+    let text = edit(
+        &reference(),
+        "host = \"10.11.11.13\"",
+        "host = \"10.11.11.12\"",
+    );
     refused(&text, "\"10.11.11.12\"", 1, "is also the host of node n2");
 }
 
 #[test]
 fn duplicate_router_ips() {
-    let text = edit(&reference(), "router_ip = \"10.100.0.14\"", "router_ip = \"10.100.0.12\"");
-    refused(&text, "\"10.100.0.12\"", 1, "router_ip 10.100.0.12 is also used by node n2");
+    let text = edit(
+        &reference(),
+        "router_ip = \"10.100.0.14\"",
+        "router_ip = \"10.100.0.12\"",
+    );
+    refused(
+        &text,
+        "\"10.100.0.12\"",
+        1,
+        "router_ip 10.100.0.12 is also used by node n2",
+    );
 }
 
 #[test]
@@ -189,8 +219,17 @@ fn prefix_too_small_for_the_nodes() {
         .filter(|l| !l.starts_with("router_ip"))
         .collect::<Vec<_>>()
         .join("\n");
-    let text = edit(&text, "prefix = \"10.100.0.0/24\"", "prefix = \"10.100.0.0/31\"");
-    refused(&text, "\"10.100.0.0/31\"", 0, "has room for 2 router addresses");
+    let text = edit(
+        &text,
+        "prefix = \"10.100.0.0/24\"",
+        "prefix = \"10.100.0.0/31\"",
+    );
+    refused(
+        &text,
+        "\"10.100.0.0/31\"",
+        0,
+        "has room for 2 router addresses",
+    );
 }
 
 #[test]
@@ -211,7 +250,12 @@ fn mtu_range() {
 
 #[test]
 fn hello_and_csnp_interval_range() {
-    for (key, bad) in [("hello_interval = 1", "hello_interval = 0"), ("hello_interval = 1", "hello_interval = 601"), ("csnp_interval = 5", "csnp_interval = 0"), ("csnp_interval = 5", "csnp_interval = 601")] {
+    for (key, bad) in [
+        ("hello_interval = 1", "hello_interval = 0"),
+        ("hello_interval = 1", "hello_interval = 601"),
+        ("csnp_interval = 5", "csnp_interval = 0"),
+        ("csnp_interval = 5", "csnp_interval = 601"),
+    ] {
         let text = edit(&reference(), key, bad);
         refused(&text, &bad.replace("= ", "= |"), 0, "is out of range");
     }
@@ -220,8 +264,17 @@ fn hello_and_csnp_interval_range() {
 #[test]
 fn hello_multiplier_range() {
     for bad in ["1", "101"] {
-        let text = edit(&reference(), "hello_multiplier = 3", &format!("hello_multiplier = {bad}"));
-        refused(&text, &format!("hello_multiplier = |{bad}"), 0, "`fabric.hello_multiplier` = ");
+        let text = edit(
+            &reference(),
+            "hello_multiplier = 3",
+            &format!("hello_multiplier = {bad}"),
+        );
+        refused(
+            &text,
+            &format!("hello_multiplier = |{bad}"),
+            0,
+            "`fabric.hello_multiplier` = ",
+        );
     }
 }
 
@@ -241,19 +294,31 @@ fn unsafe_node_name() {
 fn unsafe_or_long_port_name() {
     let text = edit(&reference(), "ports = { en05", "ports = { \"en 05\"");
     refused(&text, "\"en 05\"", 0, "port name \"en 05\"");
-    let text = edit(&reference(), "ports = { en05", "ports = { en0123456789abcde");
+    let text = edit(
+        &reference(),
+        "ports = { en05",
+        "ports = { en0123456789abcde",
+    );
     refused(&text, "en0123456789abcde", 0, "must be 1 to 15 characters");
 }
 
 #[test]
 fn unsafe_host() {
-    let text = edit(&reference(), "host = \"10.11.11.13\"", "host = \"-oProxyCommand=x\"");
+    let text = edit(
+        &reference(),
+        "host = \"10.11.11.13\"",
+        "host = \"-oProxyCommand=x\"",
+    );
     refused(&text, "\"-oProxyCommand=x\"", 0, "is not a host name");
 }
 
 #[test]
 fn host_with_port_is_accepted() {
-    let text = edit(&reference(), "host = \"10.11.11.13\"", "host = \"10.11.11.13:2222\"");
+    let text = edit(
+        &reference(),
+        "host = \"10.11.11.13\"",
+        "host = \"10.11.11.13:2222\"",
+    );
     let out = Test::new().spec(&text).args(["validate", "--json"]).run();
     out.status(0);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
@@ -262,37 +327,76 @@ fn host_with_port_is_accepted() {
 
 #[test]
 fn link_to_unknown_node() {
-    let text = edit(&reference(), "\"n3:en06 -- n4:en05\"", "\"n3:en06 -- n9:en05\"");
+    let text = edit(
+        &reference(),
+        "\"n3:en06 -- n4:en05\"",
+        "\"n3:en06 -- n9:en05\"",
+    );
     refused(&text, "\"n3:en06 -- n9:en05\"", 0, "unknown node \"n9\"");
 }
 
 #[test]
 fn link_to_unknown_port() {
-    let text = edit(&reference(), "\"n3:en06 -- n4:en05\"", "\"n3:en07 -- n4:en05\"");
-    refused(&text, "\"n3:en07 -- n4:en05\"", 0, "which node n3 does not declare");
+    let text = edit(
+        &reference(),
+        "\"n3:en06 -- n4:en05\"",
+        "\"n3:en07 -- n4:en05\"",
+    );
+    refused(
+        &text,
+        "\"n3:en07 -- n4:en05\"",
+        0,
+        "which node n3 does not declare",
+    );
 }
 
 #[test]
 fn port_used_by_two_links() {
-    let text = edit(&reference(), "\"n4:en06 -- n2:en06\"", "\"n4:en06 -- n2:en05\"");
-    refused(&text, "\"n4:en06 -- n2:en05\"", 0, "port n2:en05 is already cabled");
+    let text = edit(
+        &reference(),
+        "\"n4:en06 -- n2:en06\"",
+        "\"n4:en06 -- n2:en05\"",
+    );
+    refused(
+        &text,
+        "\"n4:en06 -- n2:en05\"",
+        0,
+        "port n2:en05 is already cabled",
+    );
 }
 
 #[test]
 fn node_linked_to_itself() {
-    let text = edit(&reference(), "\"n4:en06 -- n2:en06\"", "\"n4:en06 -- n4:en05\"");
-    refused(&text, "\"n4:en06 -- n4:en05\"", 0, "connects node n4 to itself");
+    let text = edit(
+        &reference(),
+        "\"n4:en06 -- n2:en06\"",
+        "\"n4:en06 -- n4:en05\"",
+    );
+    refused(
+        &text,
+        "\"n4:en06 -- n4:en05\"",
+        0,
+        "connects node n4 to itself",
+    );
 }
 
 #[test]
 fn same_cable_twice() {
-    let text = edit(&reference(), "\"n4:en06 -- n2:en06\",", "\"n4:en06 -- n2:en06\",\n  \"n2:en06 -- n4:en06\",");
+    let text = edit(
+        &reference(),
+        "\"n4:en06 -- n2:en06\",",
+        "\"n4:en06 -- n2:en06\",\n  \"n2:en06 -- n4:en06\",",
+    );
     refused(&text, "\"n2:en06 -- n4:en06\"", 0, "is listed twice");
 }
 
 #[test]
 fn malformed_link_string() {
-    let text = edit(&reference(), "\"n3:en06 -- n4:en05\"", "\"n3:en06 n4:en05\"");
+    let text = edit(
+        &reference(),
+        "\"n3:en06 -- n4:en05\"",
+        "\"n3:en06 n4:en05\"",
+    );
     refused(&text, "\"n3:en06 n4:en05\"", 0, "has no `--`");
     let text = edit(&reference(), "\"n3:en06 -- n4:en05\"", "\"n3:en06 -- n4\"");
     refused(&text, "\"n3:en06 -- n4\"", 0, "is not `node:port`");
@@ -301,8 +405,17 @@ fn malformed_link_string() {
 #[test]
 fn topology_not_connected() {
     let extra = "\n[[node]]\nname = \"n5\"\nhost = \"10.11.11.15\"\nports = { en05 = \"0000:00:0d.2\" }\n\n[[node]]\nname = \"n6\"\nhost = \"10.11.11.16\"\nports = { en05 = \"0000:00:0d.2\" }\n";
-    let text = edit(&reference(), "\"n4:en06 -- n2:en06\",", "\"n4:en06 -- n2:en06\",\n  \"n5:en05 -- n6:en05\",") + extra;
-    refused(&text, "[\n  \"n2:en05", 0, "the mesh is not connected: n5, n6 cannot be reached from n2");
+    let text = edit(
+        &reference(),
+        "\"n4:en06 -- n2:en06\",",
+        "\"n4:en06 -- n2:en06\",\n  \"n5:en05 -- n6:en05\",",
+    ) + extra;
+    refused(
+        &text,
+        "[\n  \"n2:en05",
+        0,
+        "the mesh is not connected: n5, n6 cannot be reached from n2",
+    );
 }
 
 #[test]
@@ -315,20 +428,34 @@ fn malformed_cidrs() {
 
 #[test]
 fn ceph_network_neither_fabric_nor_cidr() {
-    let text = edit(&reference(), "public_network = \"fabric\"", "public_network = \"fabrik\"");
+    let text = edit(
+        &reference(),
+        "public_network = \"fabric\"",
+        "public_network = \"fabrik\"",
+    );
     refused(&text, "\"fabrik\"", 0, "`ceph.public_network`");
 }
 
 #[test]
 fn pool_min_size_above_size() {
     let text = edit(&reference(), "min_size = 2", "min_size = 4");
-    refused(&text, "4\npve_storage", 0, "min_size 4 is larger than size 3");
+    refused(
+        &text,
+        "4\npve_storage",
+        0,
+        "min_size 4 is larger than size 3",
+    );
 }
 
 #[test]
 fn pool_size_below_one() {
     let text = edit(&reference(), "size = 3", "size = 0");
-    refused(&text, "0\nmin_size", 0, "`ceph.pool.size` = 0 is out of range");
+    refused(
+        &text,
+        "0\nmin_size",
+        0,
+        "`ceph.pool.size` = 0 is out of range",
+    );
 }
 
 #[test]
@@ -339,20 +466,42 @@ fn osd_device_not_a_dev_path() {
 
 #[test]
 fn static_mode_needs_link_prefix() {
-    let text = edit(&example("static-3node.toml"), "link_prefix = \"10.100.1.0/24\"\n", "");
-    refused(&text, "\"static\"", 0, "static mode needs fabric.link_prefix");
+    let text = edit(
+        &example("static-3node.toml"),
+        "link_prefix = \"10.100.1.0/24\"\n",
+        "",
+    );
+    refused(
+        &text,
+        "\"static\"",
+        0,
+        "static mode needs fabric.link_prefix",
+    );
 }
 
 #[test]
 fn static_link_prefix_overlapping_prefix() {
-    let text = edit(&example("static-3node.toml"), "\"10.100.1.0/24\"", "\"10.100.0.128/25\"");
+    let text = edit(
+        &example("static-3node.toml"),
+        "\"10.100.1.0/24\"",
+        "\"10.100.0.128/25\"",
+    );
     refused(&text, "\"10.100.0.128/25\"", 0, "overlaps fabric.prefix");
 }
 
 #[test]
 fn pve_sdn_with_lo_router_interface() {
-    let text = edit(&reference(), "mtu = 65520", "mtu = 65520\nrouter_interface = \"lo\"");
-    refused(&text, "\"lo\"", 0, "always puts the router address on dummy_<fabric>");
+    let text = edit(
+        &reference(),
+        "mtu = 65520",
+        "mtu = 65520\nrouter_interface = \"lo\"",
+    );
+    refused(
+        &text,
+        "\"lo\"",
+        0,
+        "always puts the router address on dummy_<fabric>",
+    );
 }
 
 #[test]
@@ -388,19 +537,30 @@ fn warns_on_pairs_more_than_two_hops_apart() {
 
 #[test]
 fn warns_on_pool_size_two() {
-    let text = edit(&edit(&reference(), "size = 3", "size = 2"), "min_size = 2", "min_size = 1");
+    let text = edit(
+        &edit(&reference(), "size = 3", "size = 2"),
+        "min_size = 2",
+        "min_size = 1",
+    );
     warns(&text, "pool size 2 / min_size 1 risks data loss");
 }
 
 #[test]
 fn warns_on_public_network_off_the_fabric() {
-    let text = edit(&reference(), "public_network = \"fabric\"", "public_network = \"10.11.11.0/24\"");
+    let text = edit(
+        &reference(),
+        "public_network = \"fabric\"",
+        "public_network = \"10.11.11.0/24\"",
+    );
     warns(&text, "public network is not on the fabric");
 }
 
 #[test]
 fn warns_that_static_mode_has_no_failover() {
-    warns(&example("static-3node.toml"), "static routes have no failover");
+    warns(
+        &example("static-3node.toml"),
+        "static routes have no failover",
+    );
 }
 
 #[test]
@@ -434,7 +594,11 @@ fn allocated_router_ips() {
 
 #[test]
 fn every_error_is_reported_at_once() {
-    let text = edit(&edit(&reference(), "mtu = 65520", "mtu = 1"), "\"0000:00:0d.3\"", "\"bad\"");
+    let text = edit(
+        &edit(&reference(), "mtu = 65520", "mtu = 1"),
+        "\"0000:00:0d.3\"",
+        "\"bad\"",
+    );
     let out = Test::new().spec(&text).args(["validate"]).run();
     out.status(2).stderr_has("has 2 errors");
 }

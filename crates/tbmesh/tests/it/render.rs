@@ -1,0 +1,316 @@
+//! `tbmesh render`: snapshots of every rendered file, for each example in
+//! each routing mode, and the byte-exact formats of FORMATS.md.
+//!
+//! Snapshots live in `tests/it/snapshots/render/<example>-<mode>/` as the
+//! tree `render --out` writes. After a deliberate change, regenerate with
+//! `TBMESH_UPDATE_SNAPSHOTS=1 cargo nextest run -p tbmesh --test it render`
+//! and read the diff (`git diff`) before committing it.
+
+use crate::{example, repo, Test};
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const EXAMPLES: [&str; 3] = ["ms01-3node", "ring-5node", "static-3node"];
+const MODES: [&str; 3] = ["pve-sdn", "frr", "static"];
+
+/// The example's text with its fabric mode changed to `mode`.
+fn in_mode(name: &str, mode: &str) -> String {
+    let text = example(&format!("{name}.toml"));
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("mode = "))
+        .unwrap_or_else(|| panic!("{name} has no mode line"))
+        .to_string();
+    let mut out = text.replacen(&line, &format!("mode = \"{mode}\""), 1);
+    if mode == "static" && !out.contains("link_prefix") {
+        out = out.replacen(
+            "prefix = \"10.100.0.0/24\"",
+            "prefix = \"10.100.0.0/24\"\nlink_prefix = \"10.100.1.0/24\"",
+            1,
+        );
+    }
+    if mode != "static" {
+        out = out
+            .lines()
+            .filter(|l| !l.starts_with("link_prefix"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+    }
+    out
+}
+
+/// Every file under `dir`: relative path → (content, mode bits).
+fn tree(dir: &Path) -> BTreeMap<PathBuf, (String, u32)> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, (String, u32)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("read dir")
+            .flatten()
+            .collect();
+        entries.sort_by_key(|e| e.path());
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).expect("inside").to_path_buf();
+                let content = std::fs::read_to_string(&p).expect("read file");
+                let mode = std::fs::metadata(&p).expect("stat").permissions().mode() & 0o777;
+                out.insert(rel, (content, mode));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn render_to(spec: &str) -> (crate::Output, PathBuf) {
+    let out = Test::new()
+        .spec(spec)
+        .args(["render", "--out", "out"])
+        .run();
+    out.status(0);
+    let dir = out.dir.join("out");
+    (out, dir)
+}
+
+#[test]
+fn snapshots_of_every_rendered_file() {
+    let update = std::env::var_os("TBMESH_UPDATE_SNAPSHOTS").is_some();
+    let mut failures = vec![];
+    for name in EXAMPLES {
+        for mode in MODES {
+            let (_out, dir) = render_to(&in_mode(name, mode));
+            let got = tree(&dir);
+            let snap = repo().join(format!(
+                "crates/tbmesh/tests/it/snapshots/render/{name}-{mode}"
+            ));
+            if update {
+                let _ = std::fs::remove_dir_all(&snap);
+                for (rel, (content, _)) in &got {
+                    let p = snap.join(rel);
+                    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+                    std::fs::write(&p, content).expect("write snapshot");
+                }
+                continue;
+            }
+            assert!(
+                snap.is_dir(),
+                "no snapshot {}: run with TBMESH_UPDATE_SNAPSHOTS=1",
+                snap.display()
+            );
+            let want = tree(&snap);
+            let got_paths: Vec<_> = got.keys().collect();
+            let want_paths: Vec<_> = want.keys().collect();
+            if got_paths != want_paths {
+                failures.push(format!(
+                    "{name}-{mode}: files differ\n got: {got_paths:?}\nwant: {want_paths:?}"
+                ));
+                continue;
+            }
+            for (rel, (content, _)) in &got {
+                if content != &want[rel].0 {
+                    failures.push(format!(
+                        "{name}-{mode}: {} differs:\n--- got\n{content}\n--- want\n{}",
+                        rel.display(),
+                        want[rel].0
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// FORMATS.md, "Pending config": the reference cluster's fabrics.cfg, byte for byte.
+const FABRICS_CFG: &str = "openfabric_fabric: tb4\n\tcsnp_interval 5\n\thello_interval 1\n\tip_prefix 10.100.0.0/24\n\nopenfabric_node: tb4_n2\n\tinterfaces name=en05,hello_multiplier=3\n\tinterfaces name=en06,hello_multiplier=3\n\tip 10.100.0.12\n\nopenfabric_node: tb4_n3\n\tinterfaces name=en05,hello_multiplier=3\n\tinterfaces name=en06,hello_multiplier=3\n\tip 10.100.0.13\n\nopenfabric_node: tb4_n4\n\tinterfaces name=en05,hello_multiplier=3\n\tinterfaces name=en06,hello_multiplier=3\n\tip 10.100.0.14\n";
+
+/// FORMATS.md, "frr.conf fabric part for n2".
+const FRR_FABRIC_N2: &str = "!
+router openfabric tb4
+ net 49.0001.0101.0000.0012.00
+exit
+!
+interface dummy_tb4
+ ip router openfabric tb4
+ openfabric passive
+exit
+!
+interface en05
+ ip router openfabric tb4
+ openfabric hello-interval 1
+ openfabric hello-multiplier 3
+ openfabric csnp-interval 5
+exit
+!
+interface en06
+ ip router openfabric tb4
+ openfabric hello-interval 1
+ openfabric hello-multiplier 3
+ openfabric csnp-interval 5
+exit
+!
+access-list pve_openfabric_tb4_ips permit 10.100.0.0/24
+!
+route-map pve_openfabric permit 100
+ match ip address pve_openfabric_tb4_ips
+ set src 10.100.0.12
+exit
+!
+ip protocol openfabric route-map pve_openfabric
+";
+
+/// FORMATS.md, "What PVE generates per node": n2's interfaces.d/sdn (9.1+).
+const SDN_INTERFACES_N2: &str = "auto dummy_tb4\niface dummy_tb4 inet static\n\taddress 10.100.0.12/32\n\tlink-type dummy\n\tip-forward 1\n\nauto en05\niface en05 inet static\n\taddress 10.100.0.12/32\n\tip-forward 1\n\nauto en06\niface en06 inet static\n\taddress 10.100.0.12/32\n\tip-forward 1\n";
+
+#[test]
+fn fabrics_cfg_is_byte_exact() {
+    let (_out, dir) = render_to(&example("ms01-3node.toml"));
+    let cfg =
+        std::fs::read_to_string(dir.join("cluster/etc/pve/sdn/fabrics.cfg")).expect("fabrics.cfg");
+    // FORMATS.md: no empty line at the end of the file.
+    assert_eq!(cfg, FABRICS_CFG.trim_end_matches('\n').to_string() + "\n");
+    assert!(!cfg.ends_with("\n\n"));
+}
+
+#[test]
+fn frr_fabric_part_is_byte_exact() {
+    let (_out, dir) = render_to(&in_mode("ms01-3node", "frr"));
+    let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
+    let start = conf.find("!\nrouter openfabric").expect("fabric part");
+    let end = conf
+        .find("ip protocol openfabric route-map pve_openfabric\n")
+        .expect("end")
+        + "ip protocol openfabric route-map pve_openfabric\n".len();
+    assert_eq!(&conf[start..end], FRR_FABRIC_N2);
+    // The header FORMATS.md names, and `line vty` at the end.
+    for line in [
+        "frr defaults datacenter\n",
+        "hostname n2\n",
+        "log syslog informational\n",
+        "service integrated-vtysh-config\n",
+    ] {
+        assert!(conf[..start].contains(line), "header lacks {line:?}");
+    }
+    assert!(conf.ends_with("!\nline vty\n"));
+}
+
+#[test]
+fn frr_mode_interfaces_match_what_pve_generates_plus_mtu() {
+    let (_out, dir) = render_to(&in_mode("ms01-3node", "frr"));
+    let got = std::fs::read_to_string(dir.join("nodes/n2/etc/network/interfaces.d/tbmesh"))
+        .expect("interfaces");
+    // Without tbmesh's comments and `mtu` lines it is PVE's file.
+    let stripped: String = got
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("\tmtu "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(stripped.trim_start_matches('\n'), SDN_INTERFACES_N2);
+    assert_eq!(got.matches("\tmtu 65520\n").count(), 2);
+}
+
+#[test]
+fn pvesh_calls_follow_formats_md() {
+    let (_out, dir) = render_to(&example("ms01-3node.toml"));
+    let sh = std::fs::read_to_string(dir.join("cluster/pvesh.sh")).expect("pvesh.sh");
+    assert!(sh.contains("pvesh create /cluster/sdn/fabrics/fabric --id tb4 --protocol openfabric --ip_prefix 10.100.0.0/24 --hello_interval 1 --csnp_interval 5\n"));
+    assert!(sh.contains("pvesh create /cluster/sdn/fabrics/node/tb4 --node_id n2 --protocol openfabric --ip 10.100.0.12 --interfaces name=en05,hello_multiplier=3 --interfaces name=en06,hello_multiplier=3\n"));
+    assert!(sh.ends_with("pvesh set /cluster/sdn\n"));
+}
+
+#[test]
+fn link_files_match_by_pci_path() {
+    let (_out, dir) = render_to(&example("ms01-3node.toml"));
+    let link =
+        std::fs::read_to_string(dir.join("nodes/n3/etc/systemd/network/00-tbmesh-en06.link"))
+            .expect("link");
+    assert!(link.ends_with("[Match]\nPath=pci-0000:00:0d.3\nDriver=thunderbolt-net\n\n[Link]\nMACAddressPolicy=none\nName=en06\n"), "{link}");
+}
+
+#[test]
+fn render_twice_gives_identical_trees() {
+    let spec = example("ring-5node.toml");
+    let (_a, dir_a) = render_to(&spec);
+    let (_b, dir_b) = render_to(&spec);
+    assert_eq!(tree(&dir_a), tree(&dir_b));
+}
+
+#[test]
+fn render_refuses_a_foreign_directory() {
+    let t = Test::new().spec(example("ms01-3node.toml"));
+    let out = t.args(["render", "--out", "."]).run();
+    out.status(2).stderr_has("holds no earlier tbmesh render");
+}
+
+#[test]
+fn every_commentable_file_says_tbmesh_manages_it() {
+    let (_out, dir) = render_to(&in_mode("ring-5node", "static"));
+    let (_o2, dir2) = render_to(&in_mode("ring-5node", "frr"));
+    for (rel, (content, _)) in tree(&dir).into_iter().chain(tree(&dir2)) {
+        if rel.ends_with(".tbmesh-render") || rel.ends_with("fabrics.cfg") {
+            continue;
+        }
+        let head: Vec<&str> = content.lines().take(2).collect();
+        assert!(
+            head.iter().any(|l| l.contains("Managed by tbmesh")),
+            "{} lacks the header",
+            rel.display()
+        );
+    }
+}
+
+#[test]
+fn scripts_are_executable_and_pass_bash_n_and_shellcheck() {
+    let mut checked = 0;
+    for mode in MODES {
+        let (_out, dir) = render_to(&in_mode("ring-5node", mode));
+        for (rel, (content, mode_bits)) in tree(&dir) {
+            if !content.starts_with("#!/bin/bash") {
+                continue;
+            }
+            assert_eq!(
+                mode_bits & 0o111,
+                0o111,
+                "{} is not executable",
+                rel.display()
+            );
+            let path = dir.join(&rel);
+            let st = Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .status()
+                .expect("bash");
+            assert!(st.success(), "bash -n {}", rel.display());
+            let sc = Command::new("shellcheck")
+                .arg(&path)
+                .output()
+                .expect("shellcheck is installed (.ci/run installs it)");
+            assert!(
+                sc.status.success(),
+                "shellcheck {}:\n{}",
+                rel.display(),
+                String::from_utf8_lossy(&sc.stdout)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "only {checked} scripts checked");
+}
+
+#[test]
+fn static_mode_routes_two_hop_pairs_through_the_path() {
+    let (_out, dir) = render_to(&in_mode("ring-5node", "static"));
+    let ifs = std::fs::read_to_string(dir.join("nodes/pve1/etc/network/interfaces.d/tbmesh"))
+        .expect("interfaces");
+    // pve1 -- pve2 is link 0 (10.100.1.0/31, pve2 end .1); pve3 is 2 hops, via pve2.
+    assert!(
+        ifs.contains(
+            "\tpost-up ip route replace 10.100.0.3/32 via 10.100.1.1 dev en06 src 10.100.0.1\n"
+        ),
+        "{ifs}"
+    );
+    assert!(ifs.contains("\taddress 10.100.1.0/31\n"));
+}

@@ -76,9 +76,7 @@ pub fn tbmesh_spec(input: &SpecInput<'_>) -> String {
     s.push_str(
         "[ceph]\npublic_network = \"fabric\"\ncluster_network = \"fabric\"\nosds_per_device = 2\n\n",
     );
-    s.push_str(
-        "[ceph.pool]\nname = \"cephtb4\"\nsize = 3\nmin_size = 2\npve_storage = false\n",
-    );
+    s.push_str("[ceph.pool]\nname = \"cephtb4\"\nsize = 3\nmin_size = 2\npve_storage = false\n");
     for node in &input.nodes {
         s.push_str("\n[[node]]\n");
         let _ = writeln!(s, "name = {}", quote(&node.plan.name));
@@ -174,7 +172,8 @@ pub fn hosts(topology: &Topology, this: &NodePlan) -> String {
     s
 }
 
-pub const SSHD_DROP_IN: &str = "# Written by tbmesh lab: only the host key made for this node, keys only.\n\
+pub const SSHD_DROP_IN: &str =
+    "# Written by tbmesh lab: only the host key made for this node, keys only.\n\
 HostKey /etc/ssh/ssh_host_ed25519_key\n\
 PermitRootLogin prohibit-password\n\
 PasswordAuthentication no\n\

@@ -153,7 +153,11 @@ mod tests {
         let t = Topology::ring(3).expect("3 nodes");
         assert_eq!(
             cables(&t),
-            ["n2:en05 -- n3:en05", "n3:en06 -- n4:en05", "n4:en06 -- n2:en06"]
+            [
+                "n2:en05 -- n3:en05",
+                "n3:en06 -- n4:en05",
+                "n4:en06 -- n2:en06"
+            ]
         );
         assert_eq!(t.nodes[2].mgmt_ip, Ipv4Addr::new(10, 11, 11, 14));
         assert_eq!(t.nodes[0].router_ip, Ipv4Addr::new(10, 100, 0, 12));

@@ -1,0 +1,382 @@
+//! The container backend: one systemd-nspawn container per node, booting
+//! the image's systemd from an overlay, in the node's network namespace.
+//!
+//! Each node runs under a small shell wrapper (`nodes/<n>/boot.sh`) started
+//! in the node's network namespace and a mount namespace of its own: it mounts the overlay there (so the mount cannot outlive it)
+//! and starts nspawn again when the container reboots (nspawn exits 133).
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use rustix::process::Signal;
+
+use crate::host::{self, write_file, Cmd};
+use crate::render;
+use crate::state::{LabDir, LabState, LoopDisk, NodeState};
+use crate::topology::NodePlan;
+
+pub const MGMT_IF: &str = "mgmt0";
+
+fn upper(lab: &LabDir, node: &str) -> PathBuf {
+    lab.node_dir(node).join("upper")
+}
+
+fn boot_script(lab: &LabDir, node: &str) -> PathBuf {
+    lab.node_dir(node).join("boot.sh")
+}
+
+pub fn console_log(lab: &LabDir, node: &str) -> PathBuf {
+    lab.node_dir(node).join("console.log")
+}
+
+/// Creates `rel` under `upper`, each directory with the owner and mode of
+/// its counterpart in the image: an upper directory hides the lower one's
+/// attributes (a 0755 /root would be wrong, a 0700 /etc worse).
+fn mkdir_like_image(upper: &Path, lower: &Path, rel: &str) -> Result<PathBuf> {
+    let mut up = upper.to_path_buf();
+    let mut low = lower.to_path_buf();
+    for part in Path::new(rel).components() {
+        up.push(part);
+        low.push(part);
+        if up.exists() {
+            continue;
+        }
+        fs::create_dir(&up).with_context(|| format!("creating {}", up.display()))?;
+        if let Ok(meta) = fs::metadata(&low) {
+            fs::set_permissions(&up, fs::Permissions::from_mode(meta.mode() & 0o7777))
+                .with_context(|| format!("setting the mode of {}", up.display()))?;
+            rustix::fs::chown(
+                &up,
+                Some(rustix::fs::Uid::from_raw(meta.uid())),
+                Some(rustix::fs::Gid::from_raw(meta.gid())),
+            )
+            .with_context(|| format!("setting the owner of {}", up.display()))?;
+        }
+    }
+    Ok(up)
+}
+
+/// nspawn mounts /proc/sys/net read-only when it joins an existing network
+/// namespace; the node's own sysctls (ip_forward for routing, tbmesh's
+/// sysctl.d) need it writable. It only ever shows the node's namespace.
+const PROC_SYS_NET_UNIT: &str = "\
+[Unit]
+Description=tbmesh lab: make /proc/sys/net writable (nspawn mounts it read-only)
+DefaultDependencies=no
+Before=systemd-sysctl.service sysinit.target
+ConditionVirtualization=container
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'mountpoint -q /proc/sys/net || mount --bind /proc/sys/net /proc/sys/net; mount -o remount,bind,rw /proc/sys/net'
+
+[Install]
+WantedBy=sysinit.target
+";
+
+fn machine_id() -> Result<String> {
+    let uuid = fs::read_to_string("/proc/sys/kernel/random/uuid")
+        .context("reading /proc/sys/kernel/random/uuid")?;
+    Ok(uuid.trim().replace('-', ""))
+}
+
+/// Writes the node's own files into its overlay's upper directory, makes
+/// its OSD disks, and returns the node's host public key.
+pub fn prepare_node(
+    lab: &LabDir,
+    state: &LabState,
+    plan: &NodePlan,
+    admin_pubkey: &str,
+    node_state: &mut NodeState,
+) -> Result<String> {
+    let rootfs = state.image_dir.join("rootfs");
+    let up = upper(lab, &plan.name);
+    fs::create_dir_all(&up).with_context(|| format!("creating {}", up.display()))?;
+    for dir in ["work", "root"] {
+        let d = lab.node_dir(&plan.name).join(dir);
+        fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+    }
+    let etc = mkdir_like_image(&up, &rootfs, "etc")?;
+    write_file(&etc.join("hostname"), &format!("{}\n", plan.name), 0o644)?;
+    write_file(
+        &etc.join("machine-id"),
+        &format!("{}\n", machine_id()?),
+        0o444,
+    )?;
+    write_file(
+        &etc.join("hosts"),
+        &render::hosts(&state.topology, plan),
+        0o644,
+    )?;
+    // The image's fstab is for the VM backend (/dev/vda); here the root is
+    // the overlay nspawn set up.
+    write_file(
+        &etc.join("fstab"),
+        "# tbmesh lab container: the root file system is an overlay set up by systemd-nspawn.\n",
+        0o644,
+    )?;
+    let net = mkdir_like_image(&up, &rootfs, "etc/network")?;
+    write_file(
+        &net.join("interfaces"),
+        &render::interfaces(MGMT_IF, plan),
+        0o644,
+    )?;
+    let units = mkdir_like_image(&up, &rootfs, "etc/systemd/system/sysinit.target.wants")?;
+    write_file(
+        &units.join("../tbmesh-lab-proc-sys-net.service"),
+        PROC_SYS_NET_UNIT,
+        0o644,
+    )?;
+    std::os::unix::fs::symlink(
+        "../tbmesh-lab-proc-sys-net.service",
+        units.join("tbmesh-lab-proc-sys-net.service"),
+    )
+    .context("enabling tbmesh-lab-proc-sys-net.service")?;
+    let sshd = mkdir_like_image(&up, &rootfs, "etc/ssh/sshd_config.d")?;
+    write_file(&sshd.join("tbmesh-lab.conf"), render::SSHD_DROP_IN, 0o644)?;
+    let host_key = up.join("etc/ssh/ssh_host_ed25519_key");
+    let host_pub = crate::ssh::keygen(&host_key, &format!("root@{}", plan.name))?;
+    let dot_ssh = mkdir_like_image(&up, &rootfs, "root/.ssh")?;
+    write_file(
+        &dot_ssh.join("authorized_keys"),
+        &format!("{admin_pubkey}\n"),
+        0o600,
+    )?;
+
+    // OSD disks: sparse files on loop devices. Loop devices and /sys are
+    // the host's, shared by all containers: each node gets its own and the
+    // spec names them exactly.
+    fs::create_dir_all(lab.disks_dir())
+        .with_context(|| format!("creating {}", lab.disks_dir().display()))?;
+    for k in 0..state.osd_disks {
+        let file = lab.disks_dir().join(format!("{}-osd{k}.img", plan.name));
+        let f = fs::File::create(&file).with_context(|| format!("creating {}", file.display()))?;
+        f.set_len(state.osd_size_gib << 30)
+            .with_context(|| format!("sizing {}", file.display()))?;
+        let device = Cmd::new("losetup")
+            .args(["--find", "--show"])
+            .arg(&file)
+            .run()?
+            .trim()
+            .to_string();
+        node_state.loops.push(LoopDisk {
+            file,
+            device: device.clone(),
+        });
+        node_state.osd_devices.push(device);
+    }
+    write_boot_script(lab, state, plan, node_state)?;
+    Ok(host_pub)
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn write_boot_script(
+    lab: &LabDir,
+    state: &LabState,
+    plan: &NodePlan,
+    node: &NodeState,
+) -> Result<()> {
+    let dir = lab.node_dir(&plan.name);
+    let lower = state.image_dir.join("rootfs");
+    let root = dir.join("root");
+    let q = |p: &Path| sh_quote(&p.to_string_lossy());
+    let mut nspawn = vec![
+        "systemd-nspawn".to_string(),
+        "--quiet".into(),
+        "--boot".into(),
+        "--register=no".into(),
+        "--keep-unit".into(),
+        "--settings=no".into(),
+        format!("--machine={}", plan.name),
+        format!("--directory={}", q(&root)),
+        format!(
+            "--network-namespace-path=/run/netns/{}",
+            lab.node_netns(&plan.name)
+        ),
+        // Without CAP_NET_ADMIN zebra fails, and frr and ssh hang.
+        "--capability=CAP_NET_ADMIN".into(),
+        "--resolv-conf=off".into(),
+        "--timezone=off".into(),
+        "--link-journal=no".into(),
+        "--tmpfs=/tmp:mode=1777".into(),
+        "--console=read-only".into(),
+    ];
+    for disk in &node.loops {
+        nspawn.push(format!("--bind={}", sh_quote(&disk.device)));
+    }
+    let script = format!(
+        "#!/bin/sh\n\
+         # tbmesh lab {lab_name}, node {node}. Started in a mount namespace of its\n\
+         # own: the overlay below goes away with it. A reboot inside the\n\
+         # container makes systemd-nspawn exit 133: boot it again.\n\
+         set -u\n\
+         mount -t overlay overlay -o lowerdir={lower},upperdir={upper},workdir={work} {root} || exit 1\n\
+         while :; do\n  \
+           {nspawn}\n  \
+           rc=$?\n  \
+           [ \"$rc\" -eq 133 ] || exit \"$rc\"\n  \
+           echo 'tbmesh lab: {node} reboots'\n\
+         done\n",
+        lab_name = lab.name,
+        node = plan.name,
+        lower = q(&lower),
+        upper = q(&dir.join("upper")),
+        work = q(&dir.join("work")),
+        root = q(&root),
+        nspawn = nspawn.join(" \\\n    "),
+    );
+    write_file(&boot_script(lab, &plan.name), &script, 0o755)
+}
+
+/// Whether `pid` is this node's boot wrapper (and not a recycled pid).
+fn is_wrapper(lab: &LabDir, node: &str, pid: u32) -> bool {
+    host::alive(pid)
+        && host::cmdline(pid).contains(&boot_script(lab, node).to_string_lossy().to_string())
+}
+
+pub fn running(lab: &LabDir, node: &NodeState) -> bool {
+    node.pid.is_some_and(|pid| is_wrapper(lab, &node.name, pid))
+}
+
+/// Boots the node; returns the wrapper's pid.
+pub fn start(lab: &LabDir, node: &str) -> Result<u32> {
+    // A private mount namespace: the overlay never shows outside. nspawn
+    // itself runs in the node's network namespace, so the sysfs it mounts
+    // for the container shows the node's interfaces, not the host's (with
+    // only --network-namespace-path it shows the host's). Not `ip netns
+    // exec`: it remounts /sys without the cgroup mounts nspawn needs.
+    Cmd::new("unshare")
+        .args(["--mount", "--propagation", "private", "nsenter"])
+        .arg(format!("--net=/run/netns/{}", lab.node_netns(node)))
+        .arg("sh")
+        .arg(boot_script(lab, node))
+        .spawn_detached(&console_log(lab, node))
+}
+
+fn nspawn_of(wrapper: u32) -> Vec<u32> {
+    host::children(wrapper)
+}
+
+/// The container's PID 1 as the host sees it.
+fn container_init(nspawn: u32) -> Option<u32> {
+    host::children(nspawn).into_iter().find(|pid| {
+        fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("NSpid:"))
+                    .map(|v| v.split_whitespace().last() == Some("1"))
+            })
+            .unwrap_or(false)
+    })
+}
+
+/// Pulls the power: kills the wrapper, nspawn and everything in the node's
+/// network namespace, and waits until they are gone.
+pub fn kill(lab: &LabDir, node: &NodeState) -> Result<()> {
+    if let Some(pid) = node.pid.filter(|&p| is_wrapper(lab, &node.name, p)) {
+        let spawned = nspawn_of(pid);
+        host::kill(pid, Signal::KILL);
+        for child in spawned {
+            host::kill(child, Signal::KILL);
+        }
+    }
+    let ns = lab.node_netns(&node.name);
+    let gone = host::wait_until(Duration::from_secs(15), Duration::from_millis(100), || {
+        match host::netns_pids(&ns) {
+            Ok(pids) => {
+                for pid in &pids {
+                    host::kill(*pid, Signal::KILL);
+                }
+                pids.is_empty()
+            }
+            Err(_) => false,
+        }
+    });
+    if !gone {
+        bail!(
+            "processes of node {} in network namespace {ns} did not exit after SIGKILL",
+            node.name
+        );
+    }
+    Ok(())
+}
+
+/// A clean shutdown (systemd powers off; nspawn and the wrapper exit).
+pub fn poweroff_graceful(lab: &LabDir, node: &NodeState) -> Result<()> {
+    let Some(pid) = node.pid.filter(|&p| is_wrapper(lab, &node.name, p)) else {
+        return Ok(());
+    };
+    for nspawn in nspawn_of(pid) {
+        // nspawn turns SIGTERM into an orderly poweroff of the container.
+        host::kill(nspawn, Signal::TERM);
+    }
+    if !host::wait_until(Duration::from_secs(60), Duration::from_millis(200), || {
+        !host::alive(pid)
+    }) {
+        bail!(
+            "node {} did not power off within 60 s (`tbmesh lab poweroff {}` without --graceful pulls the power)",
+            node.name,
+            node.name
+        );
+    }
+    kill(lab, node)
+}
+
+/// A clean reboot: systemd reboots, nspawn exits 133, the wrapper boots
+/// the container again. Returns once the old container is gone.
+pub fn reboot_graceful(lab: &LabDir, node: &NodeState) -> Result<()> {
+    let Some(pid) = node.pid.filter(|&p| is_wrapper(lab, &node.name, p)) else {
+        bail!(
+            "node {} is powered off: use `tbmesh lab poweron {}`",
+            node.name,
+            node.name
+        );
+    };
+    let old: Vec<u32> = nspawn_of(pid);
+    let init = old
+        .iter()
+        .find_map(|&n| container_init(n))
+        .with_context(|| format!("finding the init process of node {}", node.name))?;
+    // SIGRTMIN+5 asks systemd to start reboot.target.
+    Cmd::new("kill")
+        .args(["-s", "RTMIN+5", &init.to_string()])
+        .run()?;
+    if !host::wait_until(Duration::from_secs(60), Duration::from_millis(100), || {
+        !host::alive(init)
+    }) {
+        bail!(
+            "node {} did not shut down for its reboot within 60 s",
+            node.name
+        );
+    }
+    if !host::alive(pid) {
+        bail!(
+            "node {} did not come back after its reboot (see {})",
+            node.name,
+            console_log(lab, &node.name).display()
+        );
+    }
+    Ok(())
+}
+
+/// Processes left by a lab whose state was lost: anything running from
+/// the lab's node directories.
+pub fn stray_pids(lab: &LabDir) -> Vec<u32> {
+    let marker = format!("{}/", lab.nodes_dir().to_string_lossy());
+    let me = std::process::id();
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
+        .filter(|&pid| pid != me && host::cmdline(pid).contains(&marker))
+        .collect()
+}

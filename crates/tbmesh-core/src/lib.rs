@@ -6,8 +6,12 @@ pub mod addressing;
 pub mod cluster;
 pub mod diag;
 pub mod diagram;
+pub mod facts;
 pub mod net;
+pub mod plan;
+pub mod preflight;
 pub mod render;
+pub mod script;
 pub mod spec;
 pub mod topology;
 

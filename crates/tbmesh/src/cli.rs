@@ -35,6 +35,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DiagramFormat::Ascii)]
         format: DiagramFormat,
     },
+    /// The local lab: real Debian 13 test hosts on this machine (needs root)
+    Lab {
+        #[command(subcommand)]
+        command: tbmesh_lab::cli::LabCommand,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

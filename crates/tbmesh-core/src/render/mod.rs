@@ -209,12 +209,26 @@ impl NodeRender {
 pub struct RenderOptions {
     /// FRR's version, for the `frr version` header line of frr.conf.
     pub frr_version: String,
+    /// udevd runs on the node (not in a container): reload it after rule changes.
+    pub udev: bool,
 }
 
 impl Default for RenderOptions {
     fn default() -> Self {
         RenderOptions {
             frr_version: "10.3".to_string(),
+            udev: true,
+        }
+    }
+}
+
+impl RenderOptions {
+    /// What the node's facts say, defaults where they say nothing.
+    pub fn from_facts(f: &crate::facts::Facts) -> Self {
+        let d = RenderOptions::default();
+        RenderOptions {
+            frr_version: f.frr_version().unwrap_or(d.frr_version),
+            udev: f.udev,
         }
     }
 }
@@ -234,17 +248,10 @@ impl Rendered {
     }
 }
 
-/// Render every phase for every node.
+/// Render every phase for every node, with the same options for all.
 pub fn render(c: &Cluster, opts: &RenderOptions) -> Rendered {
     let nodes = (0..c.nodes().len())
-        .map(|i| {
-            let mut r = NodeRender::default();
-            links::render(c, i, &mut r);
-            network::render(c, i, &mut r);
-            fabric::render_node(c, i, opts, &mut r);
-            handlers(&mut r);
-            (c.node_name(i).to_string(), r)
-        })
+        .map(|i| (c.node_name(i).to_string(), render_node(c, i, opts)))
         .collect();
     Rendered {
         nodes,
@@ -252,9 +259,19 @@ pub fn render(c: &Cluster, opts: &RenderOptions) -> Rendered {
     }
 }
 
+/// Everything node `i` gets.
+pub fn render_node(c: &Cluster, i: usize, opts: &RenderOptions) -> NodeRender {
+    let mut r = NodeRender::default();
+    links::render(c, i, &mut r);
+    network::render(c, i, &mut r);
+    fabric::render_node(c, i, opts, &mut r);
+    handlers(&mut r, opts);
+    r
+}
+
 /// The commands that make a changed file take effect. Each runs in the
 /// phase of the files that trigger it, after they are written.
-fn handlers(r: &mut NodeRender) {
+fn handlers(r: &mut NodeRender, opts: &RenderOptions) {
     let mut steps = vec![];
     for phase in Phase::ALL {
         let changed = |pred: &dyn Fn(&str) -> bool| r.paths(phase, pred);
@@ -266,11 +283,13 @@ fn handlers(r: &mut NodeRender) {
             changed(&|p| p.starts_with("/etc/modules-load.d/")),
             "load the Thunderbolt modules now",
         );
-        add(
-            &["udevadm", "control", "--reload"],
-            changed(&|p| p.starts_with("/etc/udev/rules.d/")),
-            "make udev read the new rules",
-        );
+        if opts.udev {
+            add(
+                &["udevadm", "control", "--reload"],
+                changed(&|p| p.starts_with("/etc/udev/rules.d/")),
+                "make udev read the new rules",
+            );
+        }
         add(
             &["update-initramfs", "-u", "-k", "all"],
             changed(&|p| p.ends_with(".link")),

@@ -1,0 +1,438 @@
+//! Facts about a node: what it has now. Gathered in one round trip by the
+//! script [`gather_script`] writes; parsed from its output by pure functions
+//! tested on captured real output.
+
+use crate::net::Ipv4Net;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Separates the sections of the gather output.
+const MARK: &str = "@@tbmesh ";
+
+/// The script that prints everything [`parse`] reads. `paths` are the files
+/// whose content, mode and owner are wanted.
+pub fn gather_script(paths: &[String]) -> String {
+    let mut s = String::from(
+        r#"export LC_ALL=C
+section() { echo "@@tbmesh $1"; }
+section hostname; hostname
+section kernel; uname -r
+section os; cat /etc/os-release 2>/dev/null
+section meminfo; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo
+section cpus; nproc
+section cpu-core; cat /sys/devices/cpu_core/cpus 2>/dev/null
+section cpu-atom; cat /sys/devices/cpu_atom/cpus 2>/dev/null
+section addrs; ip -j -d addr show 2>/dev/null
+section lsblk; lsblk -J -b -o NAME,PATH,TYPE,SIZE,FSTYPE,MOUNTPOINT,SERIAL,PKNAME 2>/dev/null
+section packages; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' frr frr-pythontools ifupdown2 ceph-mon ceph-osd ceph-mgr ceph-common pve-manager systemd lldpd iperf3 2>/dev/null
+section udev; if [ -S /run/udev/control ]; then echo yes; else echo no; fi
+section virt; systemd-detect-virt 2>/dev/null || true
+section pci; ls /sys/bus/pci/devices 2>/dev/null
+"#,
+    );
+    for p in paths {
+        let q = crate::render::shell_quote(p);
+        s.push_str(&format!(
+            "section file {q}; if [ -f {q} ]; then stat -c '%a %U %G' {q}; base64 -w0 {q}; echo; else echo absent; fi\n"
+        ));
+    }
+    s
+}
+
+/// A network interface and its IPv4 addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Interface {
+    pub name: String,
+    pub mtu: u32,
+    /// The kernel reports carrier (`LOWER_UP`).
+    pub carrier: bool,
+    /// Administratively up (`UP`).
+    pub up: bool,
+    pub mac: Option<String>,
+    /// `veth`, `dummy`, ... (none for physical NICs).
+    pub kind: Option<String>,
+    pub addrs: Vec<Ipv4Net>,
+}
+
+/// A block device from lsblk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlockDevice {
+    pub name: String,
+    pub path: String,
+    pub kind: String,
+    pub size: u64,
+    pub fstype: Option<String>,
+    pub mountpoint: Option<String>,
+    pub serial: Option<String>,
+    pub children: Vec<BlockDevice>,
+}
+
+/// A file tbmesh manages, as the node has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum FileState {
+    Absent,
+    Present {
+        mode: u32,
+        owner: String,
+        group: String,
+        content: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    pub hostname: String,
+    pub kernel: String,
+    pub os_id: String,
+    pub os_version: String,
+    pub os_pretty: String,
+    pub mem_total_bytes: u64,
+    pub cpus: u32,
+    /// Performance cores on a hybrid Intel CPU (empty when not hybrid).
+    pub p_cores: Vec<u32>,
+    pub e_cores: Vec<u32>,
+    pub interfaces: Vec<Interface>,
+    pub block_devices: Vec<BlockDevice>,
+    /// Installed packages and their versions.
+    pub packages: BTreeMap<String, String>,
+    /// udevd runs (not in a container).
+    pub udev: bool,
+    /// `systemd-detect-virt`: none, kvm, systemd-nspawn, ...
+    pub virt: String,
+    pub pci_devices: Vec<String>,
+    pub files: BTreeMap<String, FileState>,
+}
+
+impl Facts {
+    pub fn interface(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+
+    /// The interface carrying `addr` (e.g. the management address).
+    pub fn interface_with(&self, addr: std::net::Ipv4Addr) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.addrs.iter().any(|a| a.addr == addr))
+    }
+
+    pub fn file(&self, path: &str) -> &FileState {
+        self.files.get(path).unwrap_or(&FileState::Absent)
+    }
+
+    pub fn package(&self, name: &str) -> Option<&str> {
+        self.packages.get(name).map(String::as_str)
+    }
+
+    /// FRR's upstream version (`10.3` of `10.3-1`), for frr.conf's header.
+    pub fn frr_version(&self) -> Option<String> {
+        let v = self.package("frr")?;
+        let v = v.split_once(':').map_or(v, |(_, r)| r);
+        let upstream = v.split('-').next()?;
+        Some(upstream.to_string())
+    }
+}
+
+/// Split gather output into `(section header, body)`.
+fn sections(out: &str) -> Vec<(&str, String)> {
+    let mut v: Vec<(&str, String)> = vec![];
+    for line in out.lines() {
+        if let Some(h) = line.strip_prefix(MARK) {
+            v.push((h, String::new()));
+        } else if let Some((_, body)) = v.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    v
+}
+
+/// Parse the output of [`gather_script`].
+pub fn parse(out: &str) -> Result<Facts, String> {
+    let mut f = Facts::default();
+    for (head, body) in sections(out) {
+        let text = body.trim();
+        match head {
+            "hostname" => f.hostname = text.to_string(),
+            "kernel" => f.kernel = text.to_string(),
+            "os" => {
+                let os = parse_os_release(text);
+                f.os_id = os.get("ID").cloned().unwrap_or_default();
+                f.os_version = os.get("VERSION_ID").cloned().unwrap_or_default();
+                f.os_pretty = os.get("PRETTY_NAME").cloned().unwrap_or_default();
+            }
+            "meminfo" => f.mem_total_bytes = parse_meminfo(text),
+            "cpus" => f.cpus = text.parse().unwrap_or(0),
+            "cpu-core" => f.p_cores = parse_cpu_list(text),
+            "cpu-atom" => f.e_cores = parse_cpu_list(text),
+            "addrs" => f.interfaces = parse_ip_addr(text)?,
+            "lsblk" => f.block_devices = parse_lsblk(text)?,
+            "packages" => f.packages = parse_packages(text),
+            "udev" => f.udev = text == "yes",
+            "virt" => f.virt = text.to_string(),
+            "pci" => f.pci_devices = text.split_whitespace().map(str::to_string).collect(),
+            h if h.starts_with("file ") => {
+                let path = unquote(&h["file ".len()..]);
+                f.files.insert(path.clone(), parse_file(&path, &body)?);
+            }
+            _ => {}
+        }
+    }
+    if f.hostname.is_empty() {
+        return Err("the node's answer has no hostname section: not the output of tbmesh's gather script".into());
+    }
+    Ok(f)
+}
+
+/// Undo [`crate::render::shell_quote`].
+fn unquote(s: &str) -> String {
+    match s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        Some(inner) => inner.replace("'\\''", "'"),
+        None => s.to_string(),
+    }
+}
+
+fn parse_file(path: &str, body: &str) -> Result<FileState, String> {
+    let mut lines = body.lines();
+    let first = lines.next().unwrap_or("absent");
+    if first == "absent" {
+        return Ok(FileState::Absent);
+    }
+    let mut parts = first.split_whitespace();
+    let mode = parts
+        .next()
+        .and_then(|m| u32::from_str_radix(m, 8).ok())
+        .ok_or_else(|| format!("{path}: unreadable mode line {first:?}"))?;
+    let owner = parts.next().unwrap_or("").to_string();
+    let group = parts.next().unwrap_or("").to_string();
+    let b64 = lines.next().unwrap_or("");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|e| format!("{path}: content is not base64: {e}"))?;
+    let content = String::from_utf8(bytes).map_err(|_| format!("{path}: content is not UTF-8 text"))?;
+    Ok(FileState::Present { mode, owner, group, content })
+}
+
+pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
+        .collect()
+}
+
+fn parse_meminfo(text: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// `0-3,8,10-11` → [0,1,2,3,8,10,11].
+pub fn parse_cpu_list(text: &str) -> Vec<u32> {
+    let mut v = vec![];
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                if let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) {
+                    v.extend(a..=b);
+                }
+            }
+            None => v.extend(part.parse::<u32>().ok()),
+        }
+    }
+    v
+}
+
+#[derive(Deserialize)]
+struct IpAddrJson {
+    ifname: String,
+    #[serde(default)]
+    mtu: u32,
+    #[serde(default)]
+    flags: Vec<String>,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    linkinfo: Option<LinkInfo>,
+    #[serde(default)]
+    addr_info: Vec<AddrInfo>,
+}
+
+#[derive(Deserialize)]
+struct LinkInfo {
+    #[serde(default)]
+    info_kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AddrInfo {
+    #[serde(default)]
+    family: String,
+    #[serde(default)]
+    local: String,
+    #[serde(default)]
+    prefixlen: u8,
+}
+
+/// `ip -j -d addr show`.
+pub fn parse_ip_addr(text: &str) -> Result<Vec<Interface>, String> {
+    if text.is_empty() {
+        return Ok(vec![]);
+    }
+    let raw: Vec<IpAddrJson> = serde_json::from_str(text).map_err(|e| format!("ip -j addr: {e}"))?;
+    Ok(raw
+        .into_iter()
+        .map(|r| Interface {
+            carrier: r.flags.iter().any(|f| f == "LOWER_UP"),
+            up: r.flags.iter().any(|f| f == "UP"),
+            name: r.ifname,
+            mtu: r.mtu,
+            mac: r.address,
+            kind: r.linkinfo.and_then(|l| l.info_kind),
+            addrs: r
+                .addr_info
+                .iter()
+                .filter(|a| a.family == "inet")
+                .filter_map(|a| Ipv4Net::new(a.local.parse().ok()?, a.prefixlen))
+                .collect(),
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct LsblkJson {
+    blockdevices: Vec<LsblkDev>,
+}
+
+#[derive(Deserialize)]
+struct LsblkDev {
+    name: String,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    size: Option<serde_json::Value>,
+    #[serde(default)]
+    fstype: Option<String>,
+    #[serde(default)]
+    mountpoint: Option<String>,
+    #[serde(default)]
+    serial: Option<String>,
+    #[serde(default)]
+    children: Vec<LsblkDev>,
+}
+
+fn convert_dev(d: LsblkDev) -> BlockDevice {
+    // lsblk prints sizes as numbers (newer) or strings (older) with -b.
+    let size = match &d.size {
+        Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(0),
+        Some(serde_json::Value::String(s)) => s.parse().unwrap_or(0),
+        _ => 0,
+    };
+    BlockDevice {
+        path: d.path.clone().unwrap_or_else(|| format!("/dev/{}", d.name)),
+        name: d.name,
+        kind: d.kind,
+        size,
+        fstype: d.fstype,
+        mountpoint: d.mountpoint,
+        serial: d.serial.map(|s| s.trim().to_string()),
+        children: d.children.into_iter().map(convert_dev).collect(),
+    }
+}
+
+/// `lsblk -J -b -o NAME,PATH,TYPE,SIZE,FSTYPE,MOUNTPOINT,SERIAL,PKNAME`.
+pub fn parse_lsblk(text: &str) -> Result<Vec<BlockDevice>, String> {
+    if text.is_empty() {
+        return Ok(vec![]);
+    }
+    let raw: LsblkJson = serde_json::from_str(text).map_err(|e| format!("lsblk -J: {e}"))?;
+    Ok(raw.blockdevices.into_iter().map(convert_dev).collect())
+}
+
+/// `dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}'`: installed ones.
+fn parse_packages(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|l| {
+            let mut p = l.split_whitespace();
+            let (name, version, status) = (p.next()?, p.next()?, p.next()?);
+            status.starts_with("ii").then(|| (name.to_string(), version.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The shape of `ip -j -d addr` on a Debian 13 lab node (trimmed).
+    const IP_ADDR: &str = r#"[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","operstate":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00","broadcast":"00:00:00:00:00:00","promiscuity":0,"allmulti":0,"min_mtu":0,"max_mtu":0,"num_tx_queues":1,"num_rx_queues":1,"gso_max_size":65536,"gso_max_segs":65535,"tso_max_size":524280,"tso_max_segs":65535,"gro_max_size":65536,"addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host","label":"lo","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet","local":"10.100.0.12","prefixlen":32,"scope":"global","label":"lo","valid_life_time":4294967295,"preferred_life_time":4294967295},{"family":"inet6","local":"::1","prefixlen":128,"scope":"host","noprefixroute":true,"valid_life_time":4294967295,"preferred_life_time":4294967295}]},{"ifindex":2,"link_index":3,"ifname":"en05","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":65520,"qdisc":"noqueue","operstate":"UP","group":"default","txqlen":1000,"link_type":"ether","address":"2a:5c:1f:0e:88:01","broadcast":"ff:ff:ff:ff:ff:ff","link_netnsid":1,"promiscuity":0,"allmulti":0,"min_mtu":68,"max_mtu":65535,"linkinfo":{"info_kind":"veth"},"addr_info":[{"family":"inet","local":"10.100.0.12","prefixlen":32,"scope":"global","label":"en05","valid_life_time":4294967295,"preferred_life_time":4294967295}]},{"ifindex":4,"ifname":"en06","flags":["NO-CARRIER","BROADCAST","MULTICAST","UP"],"mtu":65520,"operstate":"DOWN","address":"2a:5c:1f:0e:88:02","linkinfo":{"info_kind":"veth"},"addr_info":[]}]"#;
+
+    #[test]
+    fn ip_addr_json() {
+        let ifs = parse_ip_addr(IP_ADDR).expect("parses");
+        assert_eq!(ifs.len(), 3);
+        assert_eq!(ifs[0].addrs.len(), 2);
+        assert_eq!(ifs[1].name, "en05");
+        assert!(ifs[1].carrier && ifs[1].up);
+        assert_eq!(ifs[1].kind.as_deref(), Some("veth"));
+        assert_eq!(ifs[1].addrs[0].to_string(), "10.100.0.12/32");
+        assert!(!ifs[2].carrier && ifs[2].up);
+        assert_eq!(ifs[2].mtu, 65520);
+    }
+
+    const LSBLK: &str = r#"{
+   "blockdevices": [
+      {"name":"loop3", "path":"/dev/loop3", "type":"loop", "size":10737418240, "fstype":null, "mountpoint":null, "serial":null, "pkname":null},
+      {"name":"vda", "path":"/dev/vda", "type":"disk", "size":"21474836480", "fstype":null, "mountpoint":null, "serial":"osd-n2-0", "pkname":null,
+         "children": [
+            {"name":"vda1", "path":"/dev/vda1", "type":"part", "size":21473787904, "fstype":"ext4", "mountpoint":"/", "serial":null, "pkname":"vda"}
+         ]
+      }
+   ]
+}"#;
+
+    #[test]
+    fn lsblk_json_with_children_and_string_sizes() {
+        let devs = parse_lsblk(LSBLK).expect("parses");
+        assert_eq!(devs.len(), 2);
+        assert_eq!(devs[0].size, 10737418240);
+        assert_eq!(devs[1].size, 21474836480);
+        assert_eq!(devs[1].serial.as_deref(), Some("osd-n2-0"));
+        assert_eq!(devs[1].children[0].mountpoint.as_deref(), Some("/"));
+    }
+
+    #[test]
+    fn whole_gather_output() {
+        let out = format!(
+            "@@tbmesh hostname\nn2\n@@tbmesh kernel\n6.12.48+deb13-amd64\n@@tbmesh os\nPRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nID=debian\nVERSION_ID=\"13\"\n@@tbmesh meminfo\nMemTotal:       65536000 kB\n@@tbmesh cpus\n20\n@@tbmesh cpu-core\n0-11\n@@tbmesh cpu-atom\n12-19\n@@tbmesh addrs\n{IP_ADDR}\n@@tbmesh packages\nfrr 10.3-1 ii \nceph-mon 18.2.7+ds-1 ii \npve-manager 9.0.3 un \n@@tbmesh udev\nno\n@@tbmesh file /etc/frr/daemons\n640 frr frr\nZmFicmljZD1ubwo=\n@@tbmesh file '/etc/it'\\''s'\nabsent\n"
+        );
+        let f = parse(&out).expect("parses");
+        assert_eq!(f.hostname, "n2");
+        assert_eq!(f.os_version, "13");
+        assert_eq!(f.mem_total_bytes, 65536000 * 1024);
+        assert_eq!(f.p_cores, (0..12).collect::<Vec<_>>());
+        assert_eq!(f.e_cores.len(), 8);
+        assert_eq!(f.frr_version().as_deref(), Some("10.3"));
+        assert!(f.package("pve-manager").is_none(), "not installed (un)");
+        assert!(!f.udev);
+        assert_eq!(
+            f.file("/etc/frr/daemons"),
+            &FileState::Present { mode: 0o640, owner: "frr".into(), group: "frr".into(), content: "fabricd=no\n".into() }
+        );
+        assert_eq!(f.file("/etc/it's"), &FileState::Absent);
+        assert_eq!(f.interface_with("10.100.0.12".parse().expect("ip")).map(|i| i.name.as_str()), Some("lo"));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(parse("hello\n").is_err());
+        assert!(parse("@@tbmesh hostname\nx\n@@tbmesh addrs\n[{]\n").is_err());
+    }
+
+    #[test]
+    fn gather_script_quotes_paths() {
+        let s = gather_script(&["/etc/a b".to_string()]);
+        assert!(s.contains("section file '/etc/a b'; if [ -f '/etc/a b' ]"));
+    }
+}

@@ -181,7 +181,7 @@ pub fn run(cmd: LabCommand, json: bool) -> Result<i32> {
         }
         LabCommand::Ssh { lab, node, command } => lab::ssh(&lab.resolve()?, &node, &command),
         LabCommand::Link { lab, port, action } => {
-            let msg = lab::link(&lab.resolve()?, &port, action)?;
+            let msg = lab::link(&lab.resolve()?, &port, action, &mut log)?;
             say(json, &msg)
         }
         LabCommand::Reboot {

@@ -14,6 +14,7 @@ use anyhow::{bail, Context, Result};
 use rustix::process::Signal;
 
 use crate::host::{self, write_file, Cmd};
+use crate::net;
 use crate::render;
 use crate::state::{LabDir, LabState, LoopDisk, NodeState};
 use crate::topology::NodePlan;
@@ -245,8 +246,69 @@ pub fn running(lab: &LabDir, node: &NodeState) -> bool {
     node.pid.is_some_and(|pid| is_wrapper(lab, &node.name, pid))
 }
 
-/// Boots the node; returns the wrapper's pid.
-pub fn start(lab: &LabDir, node: &str) -> Result<u32> {
+/// Powers the node on: a fresh network namespace (management link and
+/// ports, as after a real boot: no addresses, routes or sysctls left from
+/// before), then boots it. Returns the wrapper's pid.
+pub fn power_on(lab: &LabDir, state: &LabState, node: &str) -> Result<u32> {
+    let ns = lab.node_netns(node);
+    remove_netns(&ns)?;
+    net::create_node_netns(&ns)?;
+    let plan = state
+        .topology
+        .node(node)
+        .with_context(|| format!("node {node} is not in the lab's topology"))?;
+    net::connect_mgmt(
+        &lab.lab_netns(),
+        &ns,
+        node,
+        MGMT_IF,
+        &plan.mgmt_ip.to_string(),
+    )?;
+    for (i, cable) in state.topology.cables.iter().enumerate() {
+        for end in [&cable.a, &cable.b] {
+            if end.node == node {
+                net::plug_port(&lab.lab_netns(), &ns, end, i)?;
+            }
+        }
+    }
+    start(lab, node)
+}
+
+/// Kills what runs in a namespace and deletes it (with its interfaces).
+pub fn remove_netns(ns: &str) -> Result<()> {
+    if !host::netns_exists(ns) {
+        return Ok(());
+    }
+    let gone = host::wait_until(Duration::from_secs(15), Duration::from_millis(100), || {
+        match host::netns_pids(ns) {
+            Ok(pids) => {
+                for pid in &pids {
+                    host::kill(*pid, Signal::KILL);
+                }
+                pids.is_empty()
+            }
+            Err(_) => false,
+        }
+    });
+    if !gone {
+        bail!("processes in network namespace {ns} did not exit after SIGKILL");
+    }
+    Cmd::new("ip").args(["netns", "delete", ns]).run()?;
+    Ok(())
+}
+
+/// Powers the node off (pulling the power, or a clean shutdown) and
+/// removes its network namespace.
+pub fn power_off(lab: &LabDir, node: &NodeState, graceful: bool) -> Result<()> {
+    if graceful {
+        poweroff_graceful(lab, node)?;
+    } else {
+        kill(lab, node)?;
+    }
+    remove_netns(&lab.node_netns(&node.name))
+}
+
+fn start(lab: &LabDir, node: &str) -> Result<u32> {
     // A private mount namespace: the overlay never shows outside. nspawn
     // itself runs in the node's network namespace, so the sysfs it mounts
     // for the container shows the node's interfaces, not the host's (with

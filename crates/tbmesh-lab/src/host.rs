@@ -236,6 +236,11 @@ pub fn kill(pid: u32, signal: rustix::process::Signal) {
     }
 }
 
+/// SIGKILL, for callers without a signal type at hand.
+pub fn kill_hard(pid: u32) {
+    kill(pid, rustix::process::Signal::KILL);
+}
+
 /// Waits until `done` holds, checking every `step`.
 pub fn wait_until(timeout: Duration, step: Duration, mut done: impl FnMut() -> bool) -> bool {
     let start = Instant::now();

@@ -132,6 +132,8 @@ pub fn up(lab: &LabDir, opts: &UpOptions, log: Log<'_>) -> Result<UpReport> {
         accel: None,
         vm_memory_mib: (opts.backend == Backend::Vm).then_some(opts.vm_memory_mib),
         vm_port_base: None,
+        pulled: Vec::new(),
+        silent: Vec::new(),
         up_seconds: None,
     };
     // Recorded before anything is made, so `down` can undo a failed `up`.
@@ -213,24 +215,15 @@ fn create(
     match state.backend {
         Backend::Container => {
             let topology = state.topology.clone();
+            for i in 0..topology.cables.len() {
+                net::create_cable(&lab_ns, i)?;
+            }
             for plan in &topology.nodes {
-                let ns = lab.node_netns(&plan.name);
-                net::create_node_netns(&ns)?;
-                net::connect_mgmt(
-                    &lab_ns,
-                    &ns,
-                    &plan.name,
-                    container::MGMT_IF,
-                    &plan.mgmt_ip.to_string(),
-                )?;
                 let mut node = state.node(&plan.name)?.clone();
                 let prepared = container::prepare_node(lab, state, plan, &admin_pub, &mut node);
                 *state.node_mut(&plan.name)? = node;
                 save_state(lab, state)?;
                 host_keys.push((plan.clone(), prepared?));
-            }
-            for (i, cable) in topology.cables.iter().enumerate() {
-                net::create_cable(&lab_ns, i, cable, &|n| lab.node_netns(n))?;
             }
         }
         Backend::Vm => {
@@ -242,12 +235,13 @@ fn create(
     let names: Vec<String> = state.nodes.iter().map(|n| n.name.clone()).collect();
     for name in &names {
         let pid = match state.backend {
-            Backend::Container => container::start(lab, name)?,
+            Backend::Container => container::power_on(lab, state, name)?,
             Backend::Vm => vm::start(lab, state, name)?,
         };
         state.node_mut(name)?.pid = Some(pid);
         save_state(lab, state)?;
     }
+    sync_cables(lab, state)?;
     log(&format!(
         "lab {}: {} nodes starting ({}), waiting for ssh",
         lab.name,
@@ -323,6 +317,35 @@ fn write_admin_files(
     )
 }
 
+fn node_running(lab: &LabDir, state: &LabState, node: &NodeState) -> bool {
+    match state.backend {
+        Backend::Container => container::running(lab, node),
+        Backend::Vm => vm::running(lab, node),
+    }
+}
+
+/// Makes every cable's carrier and silence match the recorded state and
+/// which nodes are on.
+fn sync_cables(lab: &LabDir, state: &LabState) -> Result<()> {
+    let on = |name: &str| {
+        state
+            .nodes
+            .iter()
+            .find(|n| n.name == name)
+            .is_some_and(|n| node_running(lab, state, n))
+    };
+    match state.backend {
+        Backend::Container => net::sync_cables(
+            &lab.lab_netns(),
+            &state.topology.cables,
+            &state.pulled,
+            &state.silent,
+            &on,
+        ),
+        Backend::Vm => vm::sync_cables(lab, state, &on),
+    }
+}
+
 /// Whether anything of this lab exists: its state file or namespaces.
 fn leftovers(lab: &LabDir) -> Result<bool> {
     if lab.state_file().exists() {
@@ -374,14 +397,7 @@ fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
         host::kill(pid, rustix::process::Signal::KILL);
     }
     for ns in lab_namespaces(lab)?.collect::<Vec<_>>() {
-        note(&mut errors, kill_netns_processes(&ns));
-        note(
-            &mut errors,
-            Cmd::new("ip")
-                .args(["netns", "delete", &ns])
-                .run()
-                .map(|_| ()),
-        );
+        note(&mut errors, container::remove_netns(&ns));
     }
     note(&mut errors, detach_loops(lab));
     if errors.is_empty() {
@@ -399,24 +415,6 @@ fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
         );
     }
     log(&format!("lab {}: down", lab.name));
-    Ok(())
-}
-
-fn kill_netns_processes(ns: &str) -> Result<()> {
-    let gone = host::wait_until(Duration::from_secs(15), Duration::from_millis(100), || {
-        match host::netns_pids(ns) {
-            Ok(pids) => {
-                for pid in &pids {
-                    host::kill(*pid, rustix::process::Signal::KILL);
-                }
-                pids.is_empty()
-            }
-            Err(_) => false,
-        }
-    });
-    if !gone {
-        bail!("processes in network namespace {ns} did not exit after SIGKILL");
-    }
     Ok(())
 }
 
@@ -501,7 +499,6 @@ pub struct CableStatus {
 
 pub fn status(lab: &LabDir) -> Result<Status> {
     let state = load(lab)?;
-    let lab_ns = lab.lab_netns();
     let ssh_ok: Vec<bool> = std::thread::scope(|scope| {
         let handles: Vec<_> = state
             .nodes
@@ -545,22 +542,15 @@ pub fn status(lab: &LabDir) -> Result<Status> {
     }
     let mut cables = Vec::new();
     for (i, cable) in state.topology.cables.iter().enumerate() {
-        let (plugged, silent) = match state.backend {
-            Backend::Container => (
-                net::cable_is_up(&lab_ns, cable)?,
-                [&cable.a, &cable.b]
-                    .into_iter()
-                    .filter(|e| net::is_silenced(&lab_ns, e))
-                    .map(|e| e.to_string())
-                    .collect(),
-            ),
-            Backend::Vm => vm::cable_status(lab, &state, i),
-        };
         cables.push(CableStatus {
             a: cable.a.to_string(),
             b: cable.b.to_string(),
-            plugged,
-            silent,
+            plugged: !state.pulled.contains(&i),
+            silent: [&cable.a, &cable.b]
+                .into_iter()
+                .filter(|e| state.silent.contains(e))
+                .map(|e| e.to_string())
+                .collect(),
         });
     }
     Ok(Status {
@@ -602,9 +592,10 @@ pub enum LinkAction {
     Heal,
 }
 
-pub fn link(lab: &LabDir, port: &str, action: LinkAction) -> Result<String> {
+pub fn link(lab: &LabDir, port: &str, action: LinkAction, log: Log<'_>) -> Result<String> {
     require_root()?;
-    let state = load(lab)?;
+    let _lock = Lock::exclusive(&lab.lock_file(), &format!("lab {}", lab.name), log)?;
+    let mut state = load(lab)?;
     let end = PortRef::parse(port)
         .with_context(|| format!("{port:?} is not NODE:PORT (for example n2:en05)"))?;
     state.node(&end.node)?;
@@ -618,14 +609,23 @@ pub fn link(lab: &LabDir, port: &str, action: LinkAction) -> Result<String> {
         .peer_of(&end)
         .with_context(|| format!("cable {cable} has no end {end}"))?
         .clone();
-    let lab_ns = lab.lab_netns();
-    match (state.backend, action) {
-        (Backend::Container, LinkAction::Down) => net::set_cable(&lab_ns, cable, false)?,
-        (Backend::Container, LinkAction::Up) => net::set_cable(&lab_ns, cable, true)?,
-        (Backend::Container, LinkAction::Silent) => net::silence(&lab_ns, &end, &peer)?,
-        (Backend::Container, LinkAction::Heal) => net::heal(&lab_ns, &end)?,
-        (Backend::Vm, action) => vm::link(lab, &state, index, &end, action)?,
+    let cable = cable.clone();
+    match action {
+        LinkAction::Down => {
+            if !state.pulled.contains(&index) {
+                state.pulled.push(index);
+            }
+        }
+        LinkAction::Up => state.pulled.retain(|&i| i != index),
+        LinkAction::Silent => {
+            if !state.silent.contains(&end) {
+                state.silent.push(end.clone());
+            }
+        }
+        LinkAction::Heal => state.silent.retain(|e| e != &end),
     }
+    save_state(lab, &state)?;
+    sync_cables(lab, &state)?;
     Ok(match action {
         LinkAction::Down => format!("cable {cable} pulled: {end} and {peer} have no carrier"),
         LinkAction::Up => format!("cable {cable} plugged in"),
@@ -661,13 +661,13 @@ pub fn power(lab: &LabDir, node: &str, what: Power, wait: bool, log: Log<'_>) ->
                 return Ok(format!("{node} is already off"));
             }
             match (state.backend, graceful) {
-                (Backend::Container, true) => container::poweroff_graceful(lab, &current)?,
-                (Backend::Container, false) => container::kill(lab, &current)?,
+                (Backend::Container, graceful) => container::power_off(lab, &current, graceful)?,
                 (Backend::Vm, true) => vm::poweroff_graceful(lab, &current)?,
                 (Backend::Vm, false) => vm::kill(lab, &current)?,
             }
             state.node_mut(node)?.pid = None;
             save_state(lab, &state)?;
+            sync_cables(lab, &state)?;
             return Ok(format!(
                 "{node} powered off ({})",
                 if graceful {
@@ -682,11 +682,12 @@ pub fn power(lab: &LabDir, node: &str, what: Power, wait: bool, log: Log<'_>) ->
                 return Ok(format!("{node} is already on"));
             }
             let pid = match state.backend {
-                Backend::Container => container::start(lab, node)?,
+                Backend::Container => container::power_on(lab, &state, node)?,
                 Backend::Vm => vm::start(lab, &state, node)?,
             };
             state.node_mut(node)?.pid = Some(pid);
             save_state(lab, &state)?;
+            sync_cables(lab, &state)?;
         }
         Power::Reboot { hard } => {
             if !running {
@@ -695,10 +696,14 @@ pub fn power(lab: &LabDir, node: &str, what: Power, wait: bool, log: Log<'_>) ->
             match (state.backend, hard) {
                 (Backend::Container, false) => container::reboot_graceful(lab, &current)?,
                 (Backend::Container, true) => {
-                    container::kill(lab, &current)?;
-                    let pid = container::start(lab, node)?;
+                    container::power_off(lab, &current, false)?;
+                    state.node_mut(node)?.pid = None;
+                    save_state(lab, &state)?;
+                    sync_cables(lab, &state)?;
+                    let pid = container::power_on(lab, &state, node)?;
                     state.node_mut(node)?.pid = Some(pid);
                     save_state(lab, &state)?;
+                    sync_cables(lab, &state)?;
                 }
                 (Backend::Vm, hard) => vm::reboot(lab, &current, hard)?,
             }

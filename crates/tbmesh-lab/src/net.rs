@@ -5,7 +5,9 @@
 //! A container cable is two veth pairs joined by a bridge in the lab
 //! namespace: `n2:en05 <-> n2-en05 | cableN | n3-en05 <-> n3:en05`.
 //! Setting both middle ends down is a pulled cable: each node's port stays
-//! administratively up and loses carrier (NO-CARRIER), as on hardware.
+//! administratively up and loses carrier (NO-CARRIER), as on hardware. A
+//! node's namespace is made anew at every power-on (fresh addresses,
+//! routes and sysctls, as after a real boot), its ports with it.
 //! One-sided silent loss is an nftables netdev ingress drop on the middle
 //! end of the far side, out of the nodes' reach.
 
@@ -93,12 +95,8 @@ pub fn cable_bridge(index: usize) -> String {
     format!("cable{index}")
 }
 
-pub fn create_cable(
-    lab_ns: &str,
-    index: usize,
-    cable: &Cable,
-    node_ns: &dyn Fn(&str) -> String,
-) -> Result<()> {
+/// The bridge that is cable `index`, in the lab namespace.
+pub fn create_cable(lab_ns: &str, index: usize) -> Result<()> {
     let bridge = cable_bridge(index);
     let mtu = FABRIC_MTU.to_string();
     // group_fwd_mask bit 14: forward LLDP (01:80:c2:00:00:0e) like a
@@ -118,52 +116,65 @@ pub fn create_cable(
             "0",
         ])
         .run()?;
-    for end in [&cable.a, &cable.b] {
-        let ns = node_ns(&end.node);
-        let middle = middle_end(end);
-        ip_in(&ns)
-            .args([
-                "link", "add", &end.port, "mtu", &mtu, "type", "veth", "peer", "name", &middle,
-                "mtu", &mtu, "netns", lab_ns,
-            ])
-            .run()?;
-        ip_in(lab_ns)
-            .args(["link", "set", &middle, "master", &bridge, "up"])
-            .run()?;
-        ip_in(&ns).args(["link", "set", &end.port, "up"]).run()?;
-    }
     ip_in(lab_ns).args(["link", "set", &bridge, "up"]).run()?;
     Ok(())
 }
 
-/// Plugs (`up`) or pulls (`!up`) a cable.
-pub fn set_cable(lab_ns: &str, cable: &Cable, up: bool) -> Result<()> {
-    let state = if up { "up" } else { "down" };
-    for end in [&cable.a, &cable.b] {
-        ip_in(lab_ns)
-            .args(["link", "set", &middle_end(end), state])
-            .run()
-            .with_context(|| format!("setting the cable at {end} {state}"))?;
-    }
+/// Plugs a node's port into cable `index`: a veth pair, the port in the
+/// node's namespace (up, MTU 65520), its middle end on the cable's bridge
+/// (left down; [`sync_cables`] decides).
+pub fn plug_port(lab_ns: &str, node_ns: &str, end: &PortRef, index: usize) -> Result<()> {
+    let mtu = FABRIC_MTU.to_string();
+    let middle = middle_end(end);
+    ip_in(node_ns)
+        .args([
+            "link", "add", &end.port, "mtu", &mtu, "type", "veth", "peer", "name", &middle, "mtu",
+            &mtu, "netns", lab_ns,
+        ])
+        .run()?;
+    ip_in(lab_ns)
+        .args(["link", "set", &middle, "master", &cable_bridge(index)])
+        .run()?;
+    ip_in(node_ns)
+        .args(["link", "set", &end.port, "up"])
+        .run()?;
     Ok(())
 }
 
-/// Whether the cable is plugged (both middle ends up).
-pub fn cable_is_up(lab_ns: &str, cable: &Cable) -> Result<bool> {
-    for end in [&cable.a, &cable.b] {
-        let out = ip_in(lab_ns)
-            .args(["-j", "link", "show", "dev", &middle_end(end)])
-            .run()?;
-        let links: serde_json::Value =
-            serde_json::from_str(&out).context("parsing `ip -j link show`")?;
-        let up = links[0]["flags"]
-            .as_array()
-            .is_some_and(|f| f.iter().any(|x| x == "UP"));
-        if !up {
-            return Ok(false);
+fn link_exists(ns: &str, dev: &str) -> bool {
+    ip_in(ns).args(["link", "show", "dev", dev]).succeeds()
+}
+
+/// Gives each cable carrier exactly when it is plugged and both its nodes
+/// are on (a powered-off node's neighbour sees NO-CARRIER, as with TB4),
+/// and re-applies silent ports (a rebooted node's middle end is new).
+pub fn sync_cables(
+    lab_ns: &str,
+    cables: &[Cable],
+    pulled: &[usize],
+    silent: &[PortRef],
+    on: &dyn Fn(&str) -> bool,
+) -> Result<()> {
+    for (i, cable) in cables.iter().enumerate() {
+        let live = !pulled.contains(&i) && on(&cable.a.node) && on(&cable.b.node);
+        let state = if live { "up" } else { "down" };
+        for end in [&cable.a, &cable.b] {
+            let middle = middle_end(end);
+            if link_exists(lab_ns, &middle) {
+                ip_in(lab_ns)
+                    .args(["link", "set", &middle, state])
+                    .run()
+                    .with_context(|| format!("setting the cable at {end} {state}"))?;
+            }
+        }
+        for (end, peer) in [(&cable.a, &cable.b), (&cable.b, &cable.a)] {
+            unsilence(lab_ns, end)?;
+            if silent.contains(end) && link_exists(lab_ns, &middle_end(peer)) {
+                silence(lab_ns, end, peer)?;
+            }
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 fn silent_chain(end: &PortRef) -> String {
@@ -171,10 +182,7 @@ fn silent_chain(end: &PortRef) -> String {
 }
 
 /// Drops everything that would arrive at `end`, carrier staying up.
-pub fn silence(lab_ns: &str, end: &PortRef, peer: &PortRef) -> Result<()> {
-    if is_silenced(lab_ns, end) {
-        return Ok(());
-    }
+fn silence(lab_ns: &str, end: &PortRef, peer: &PortRef) -> Result<()> {
     in_netns(lab_ns, "nft")
         .args(["add", "table", "netdev", NFT_TABLE])
         .run()?;
@@ -187,7 +195,7 @@ pub fn silence(lab_ns: &str, end: &PortRef, peer: &PortRef) -> Result<()> {
     Ok(())
 }
 
-pub fn heal(lab_ns: &str, end: &PortRef) -> Result<()> {
+fn unsilence(lab_ns: &str, end: &PortRef) -> Result<()> {
     if !is_silenced(lab_ns, end) {
         return Ok(());
     }

@@ -70,6 +70,12 @@ pub struct LabState {
     /// VM backend: first TCP port of the ring sockets on 127.0.0.1.
     #[serde(default)]
     pub vm_port_base: Option<u16>,
+    /// Cables pulled with `lab link ... down` (indexes into topology.cables).
+    #[serde(default)]
+    pub pulled: Vec<usize>,
+    /// Ports made deaf with `lab link ... silent`.
+    #[serde(default)]
+    pub silent: Vec<crate::topology::PortRef>,
     /// Seconds `up` took (image excluded).
     #[serde(default)]
     pub up_seconds: Option<f64>,

@@ -2,10 +2,10 @@
 
 use anyhow::{bail, Result};
 
-use crate::lab::{LinkAction, Log, UpOptions};
+use crate::lab::{Log, UpOptions};
 use crate::net::PortStatus;
 use crate::state::{LabDir, LabState, NodeState};
-use crate::topology::{NodePlan, PortRef};
+use crate::topology::NodePlan;
 
 /// PCI address of ring port `i` (en05, en06, ...): slots 0x0d, 0x0e, ...
 pub fn ring_pci_address(i: usize) -> String {
@@ -42,22 +42,12 @@ pub fn reboot(_lab: &LabDir, _node: &NodeState, _hard: bool) -> Result<()> {
     bail!("the VM backend is not implemented yet")
 }
 
-pub fn link(
-    _lab: &LabDir,
-    _state: &LabState,
-    _cable: usize,
-    _end: &PortRef,
-    _action: LinkAction,
-) -> Result<()> {
-    bail!("the VM backend is not implemented yet")
-}
-
 pub fn port_status(_lab: &LabDir, _state: &LabState, _node: &NodeState) -> Vec<PortStatus> {
     Vec::new()
 }
 
-pub fn cable_status(_lab: &LabDir, _state: &LabState, _cable: usize) -> (bool, Vec<String>) {
-    (false, Vec::new())
+pub fn sync_cables(_lab: &LabDir, _state: &LabState, _on: &dyn Fn(&str) -> bool) -> Result<()> {
+    Ok(())
 }
 
 pub fn console_log(lab: &LabDir, node: &str) -> std::path::PathBuf {

@@ -1,0 +1,232 @@
+//! Container backend: nodes, ssh, ports, cables, power, teardown.
+
+use std::fs;
+use std::time::Instant;
+
+use tbmesh_lab::lab::{self, LinkAction, Power};
+use tbmesh_lab::state::Backend;
+
+use crate::support::{log, ssh_with, traces, TestLab};
+
+#[test]
+fn container_nodes_answer_ssh_with_strict_host_keys() {
+    let lab = TestLab::up("tssh", Backend::Container, 3);
+    assert!(
+        lab.report.up_seconds < 60.0,
+        "3 containers took {:.1} s to answer ssh",
+        lab.report.up_seconds
+    );
+    let config = fs::read_to_string(lab.ssh_config()).expect("reading ssh_config");
+    assert!(config.contains("StrictHostKeyChecking yes"));
+    for node in &lab.report.nodes {
+        // By name and by management address, both through ssh_config.
+        assert_eq!(lab.sh(&node.name, "hostname").trim(), node.name);
+        assert_eq!(lab.sh(&node.mgmt_ip, "hostname").trim(), node.name);
+        let state = lab.ssh(&node.name, "systemctl is-system-running --wait");
+        assert_eq!(
+            String::from_utf8_lossy(&state.stdout).trim(),
+            "running",
+            "{}: failed units: {}",
+            node.name,
+            lab.sh(&node.name, "systemctl --failed --no-legend")
+        );
+    }
+
+    // A host key that does not match is refused, never accepted.
+    let other = lab.dir.dir.join("wrong_known_hosts");
+    let known = fs::read_to_string(lab.dir.known_hosts()).expect("reading known_hosts");
+    let lines: Vec<&str> = known.lines().collect();
+    let n2_key = lines[0].split_once(' ').map(|(_, k)| k).unwrap_or("");
+    // n3's entry carrying n2's key.
+    let wrong = lines[1].split_once(' ').map(|(h, _)| h).unwrap_or("");
+    fs::write(&other, format!("{wrong} {n2_key}\n")).expect("writing known_hosts");
+    let wrong_config = lab.dir.dir.join("wrong_ssh_config");
+    fs::write(
+        &wrong_config,
+        config.replace(
+            &lab.dir.known_hosts().display().to_string(),
+            &other.display().to_string(),
+        ),
+    )
+    .expect("writing ssh_config");
+    let out = ssh_with(&wrong_config, "n3", "true");
+    assert!(!out.status.success(), "ssh accepted a wrong host key");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Host key verification failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // What tbmesh's network phase runs must not cut management.
+    for node in lab.node_names() {
+        lab.sh(&node, "ifreload -a");
+        assert!(lab
+            .sh(&node, "ip -br addr show mgmt0")
+            .contains("10.11.11."));
+    }
+
+    // The lab namespace has no way out: only the management network.
+    let routes = tbmesh_lab::host::ip_in(&lab.dir.lab_netns())
+        .args(["-4", "route", "show"])
+        .run()
+        .expect("ip route in the lab namespace");
+    assert_eq!(
+        routes.trim(),
+        "10.11.11.0/24 dev mgmt proto kernel scope link src 10.11.11.1"
+    );
+}
+
+#[test]
+fn container_ports_carry_full_mtu_frames_across_every_cable() {
+    let lab = TestLab::up("tmtu", Backend::Container, 3);
+    let status = lab::status(&lab.dir).expect("lab status");
+    for (i, cable) in status.cables.iter().enumerate() {
+        let (a_node, a_port) = cable.a.split_once(':').expect("NODE:PORT");
+        let (b_node, b_port) = cable.b.split_once(':').expect("NODE:PORT");
+        assert_eq!(lab.port(a_node, a_port), (true, true, 65520));
+        assert_eq!(lab.port(b_node, b_port), (true, true, 65520));
+        let a_ip = format!("169.254.{i}.1");
+        let b_ip = format!("169.254.{i}.2");
+        lab.sh(a_node, &format!("ip addr add {a_ip}/30 dev {a_port}"));
+        lab.sh(b_node, &format!("ip addr add {b_ip}/30 dev {b_port}"));
+        // 65492 bytes of payload + 8 ICMP + 20 IP = 65520, not fragmented.
+        let out = lab.sh(
+            a_node,
+            &format!("ping -c 3 -i 0.2 -W 2 -M do -s 65492 {b_ip}"),
+        );
+        assert!(out.contains(" 0% packet loss"), "{}: {out}", cable.a);
+        // One byte more does not fit the MTU.
+        let big = lab.ssh(a_node, &format!("ping -c 1 -W 1 -M do -s 65493 {b_ip}"));
+        assert!(
+            !big.status.success(),
+            "a 65521-byte packet crossed {}",
+            cable.a
+        );
+    }
+}
+
+#[test]
+fn container_cables_can_be_pulled_silenced_and_powered_off() {
+    let lab = TestLab::up("tlink", Backend::Container, 3);
+
+    lab.link("n2:en05", LinkAction::Down);
+    // Both ends see NO-CARRIER while staying administratively up.
+    assert_eq!(lab.port("n3", "en05"), (true, false, 65520));
+    assert_eq!(lab.port("n2", "en05"), (true, false, 65520));
+    assert_eq!(lab.port("n2", "en06"), (true, true, 65520));
+    let status = lab::status(&lab.dir).expect("lab status");
+    assert!(!status.cables[0].plugged);
+    lab.link("n2:en05", LinkAction::Up);
+    assert_eq!(lab.port("n3", "en05"), (true, true, 65520));
+
+    // Silent: n2:en05 receives nothing, carrier stays up, n3 still
+    // receives what n2 sends.
+    lab.sh("n2", "ip addr add 169.254.9.1/30 dev en05");
+    lab.sh("n3", "ip addr add 169.254.9.2/30 dev en05");
+    lab.sh("n2", "ping -c 1 -W 2 169.254.9.2");
+    lab.link("n2:en05", LinkAction::Silent);
+    let rx = |node: &str| -> u64 {
+        lab.sh(node, "cat /sys/class/net/en05/statistics/rx_packets")
+            .trim()
+            .parse()
+            .expect("a counter")
+    };
+    let (n2_before, n3_before) = (rx("n2"), rx("n3"));
+    let lost = lab.ssh("n2", "ping -c 3 -i 0.2 -W 1 169.254.9.2");
+    assert!(!lost.status.success(), "ping crossed a silent port");
+    assert_eq!(rx("n2"), n2_before, "n2:en05 received while silent");
+    assert!(rx("n3") >= n3_before + 3, "n3 did not receive n2's pings");
+    assert_eq!(lab.port("n2", "en05"), (true, true, 65520));
+    let status = lab::status(&lab.dir).expect("lab status");
+    assert_eq!(status.cables[0].silent, vec!["n2:en05".to_string()]);
+    lab.link("n2:en05", LinkAction::Heal);
+    lab.sh("n2", "ping -c 1 -W 2 169.254.9.2");
+
+    // A node without power: its neighbours lose carrier.
+    lab.power("n4", Power::Off { graceful: false });
+    assert_eq!(lab.port("n3", "en06").1, false);
+    assert_eq!(lab.port("n2", "en06").1, false);
+    assert!(!lab.ssh("n4", "true").status.success());
+    lab.power("n4", Power::On);
+    assert_eq!(lab.port("n3", "en06"), (true, true, 65520));
+    assert_eq!(lab.port("n4", "en05"), (true, true, 65520));
+}
+
+#[test]
+fn container_reboot_returns_the_node() {
+    let lab = TestLab::up("tboot", Backend::Container, 3);
+    let boot_id = |lab: &TestLab| lab.sh("n3", "cat /proc/sys/kernel/random/boot_id");
+    let first = boot_id(&lab);
+    lab.sh(
+        "n3",
+        "ip addr add 169.254.7.1/30 dev en05 && touch /root/survives",
+    );
+
+    let start = Instant::now();
+    lab.power("n3", Power::Reboot { hard: false });
+    eprintln!("clean reboot: {:.1} s", start.elapsed().as_secs_f64());
+    let second = boot_id(&lab);
+    assert_ne!(first, second, "n3 did not reboot");
+    assert_eq!(
+        lab.sh("n3", "systemctl is-system-running --wait").trim(),
+        "running"
+    );
+    lab.sh("n3", "test -e /root/survives");
+
+    let start = Instant::now();
+    lab.power("n3", Power::Reboot { hard: true });
+    eprintln!("hard reset: {:.1} s", start.elapsed().as_secs_f64());
+    assert_ne!(boot_id(&lab), second, "n3 was not reset");
+    // A power cycle starts from a clean network state, like real hardware,
+    // while the disk (overlay) keeps its files.
+    assert!(!lab
+        .sh("n3", "ip -br addr show en05")
+        .contains("169.254.7.1"));
+    lab.sh("n3", "test -e /root/survives");
+    assert_eq!(lab.port("n3", "en05"), (true, true, 65520));
+    assert_eq!(lab.port("n2", "en05"), (true, true, 65520));
+}
+
+#[test]
+fn container_down_leaves_nothing_behind_and_up_cleans_a_crashed_lab() {
+    let lab = TestLab::up("tdown", Backend::Container, 2);
+    let dir = lab.dir.clone();
+    let outside = |what: &str| traces("tdown", &dir.dir.join(what));
+    let before_links = outside("").root_links.clone();
+
+    // A crash: every node process killed, the state file lost.
+    for node in &lab.report.nodes {
+        let ns = dir.node_netns(&node.name);
+        for pid in tbmesh_lab::host::netns_pids(&ns).expect("pids") {
+            tbmesh_lab::host::kill_hard(pid);
+        }
+    }
+    fs::remove_file(dir.state_file()).expect("removing lab.json");
+    let again = lab::up(
+        &dir,
+        &lab::UpOptions {
+            backend: Backend::Container,
+            nodes: 2,
+            osd_disks: 2,
+            osd_size_gib: 4,
+            vm_memory_mib: 1024,
+            accel: "auto".into(),
+            ssh_timeout: None,
+        },
+        &mut log,
+    )
+    .expect("up over a crashed lab");
+    assert_eq!(again.nodes[1].osd_devices.len(), 2);
+    assert!(lab.ssh("n3", "true").status.success());
+
+    assert!(lab::down(&dir, &mut log).expect("down"));
+    let after = outside("");
+    assert_eq!(after.netns, Vec::<String>::new());
+    assert_eq!(after.loops, Vec::<String>::new());
+    assert_eq!(after.mounts, Vec::<String>::new());
+    assert_eq!(after.processes, Vec::<String>::new());
+    assert_eq!(after.root_links, before_links);
+    assert!(!dir.dir.exists(), "{} is still there", dir.dir.display());
+    // Twice is fine.
+    assert!(!lab::down(&dir, &mut log).expect("second down"));
+}

@@ -1,0 +1,6 @@
+//! The lab suite: real Debian 13 hosts on this machine. Needs root; nextest
+//! runs it serially (test group `lab` in .config/nextest.toml). The first
+//! test to run builds the node image if it is missing (minutes, once).
+
+mod container;
+mod support;

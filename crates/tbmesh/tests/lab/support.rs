@@ -1,0 +1,196 @@
+//! A lab per test, in its own state directory and namespaces, removed when
+//! the test ends (pass or fail).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tbmesh_lab::lab::{self, LinkAction, Power, UpOptions, UpReport};
+use tbmesh_lab::state::{Backend, LabDir};
+
+pub fn log(line: &str) {
+    eprintln!("{line}");
+}
+
+pub struct TestLab {
+    pub dir: LabDir,
+    pub report: UpReport,
+    // Removed after `down` (field order: dropped last).
+    _tmp: tempfile::TempDir,
+}
+
+pub fn require_root() {
+    assert!(
+        tbmesh_lab::host::is_root(),
+        "the lab suite needs root (network namespaces, mounts, loop devices); run it as root, e.g. via .ci/run"
+    );
+}
+
+impl TestLab {
+    /// A container lab of `nodes` nodes named `name` (1-8 chars).
+    pub fn up(name: &str, backend: Backend, nodes: usize) -> Self {
+        require_root();
+        let tmp = tempfile::Builder::new()
+            .prefix("tbmesh-lab-test-")
+            .tempdir()
+            .expect("a temporary directory");
+        let dir = LabDir {
+            name: name.to_string(),
+            dir: tmp.path().join("lab"),
+        };
+        let opts = UpOptions {
+            backend,
+            nodes,
+            osd_disks: 1,
+            osd_size_gib: 4,
+            vm_memory_mib: 1024,
+            accel: "auto".into(),
+            ssh_timeout: None,
+        };
+        let report = lab::up(&dir, &opts, &mut log)
+            .unwrap_or_else(|e| panic!("lab up {name} failed: {e:#}"));
+        eprintln!(
+            "lab {name}: {} nodes up in {:.1} s",
+            report.nodes.len(),
+            report.up_seconds
+        );
+        Self {
+            dir,
+            report,
+            _tmp: tmp,
+        }
+    }
+
+    pub fn ssh_config(&self) -> PathBuf {
+        self.dir.ssh_config()
+    }
+
+    /// Runs `command` on `node` through the lab's ssh_config.
+    pub fn ssh(&self, node: &str, command: &str) -> Output {
+        ssh_with(&self.ssh_config(), node, command)
+    }
+
+    /// Runs `command` on `node`; fails the test unless it exits 0. Stdout.
+    pub fn sh(&self, node: &str, command: &str) -> String {
+        let out = self.ssh(node, command);
+        assert!(
+            out.status.success(),
+            "`{command}` on {node} failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn link(&self, port: &str, action: LinkAction) {
+        lab::link(&self.dir, port, action, &mut log)
+            .unwrap_or_else(|e| panic!("lab link {port} {action:?}: {e:#}"));
+    }
+
+    pub fn power(&self, node: &str, what: Power) -> String {
+        lab::power(&self.dir, node, what, true, &mut log)
+            .unwrap_or_else(|e| panic!("lab {what:?} {node}: {e:#}"))
+    }
+
+    pub fn node_names(&self) -> Vec<String> {
+        self.report.nodes.iter().map(|n| n.name.clone()).collect()
+    }
+
+    /// `ip -j link show dev PORT` on a node: (admin up, carrier, mtu).
+    pub fn port(&self, node: &str, port: &str) -> (bool, bool, u64) {
+        let out = self.sh(node, &format!("ip -j link show dev {port}"));
+        let v: serde_json::Value = serde_json::from_str(&out).expect("ip -j output is JSON");
+        let flags: Vec<&str> = v[0]["flags"]
+            .as_array()
+            .map(|f| f.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        (
+            flags.contains(&"UP"),
+            flags.contains(&"LOWER_UP") && !flags.contains(&"NO-CARRIER"),
+            v[0]["mtu"].as_u64().unwrap_or(0),
+        )
+    }
+}
+
+impl Drop for TestLab {
+    fn drop(&mut self) {
+        if let Err(e) = lab::down(&self.dir, &mut log) {
+            eprintln!("lab down {} failed: {e:#}", self.dir.name);
+        }
+    }
+}
+
+pub fn ssh_with(config: &Path, node: &str, command: &str) -> Output {
+    Command::new("ssh")
+        .arg("-F")
+        .arg(config)
+        .args(["-o", "BatchMode=yes", node, "--", command])
+        .stdin(Stdio::null())
+        .output()
+        .expect("running ssh")
+}
+
+/// What the lab could leave on the host, to compare before and after.
+#[derive(Debug, PartialEq, Eq)]
+pub struct HostTraces {
+    pub netns: Vec<String>,
+    pub root_links: Vec<String>,
+    pub loops: Vec<String>,
+    pub mounts: Vec<String>,
+    pub processes: Vec<String>,
+}
+
+pub fn traces(lab_name: &str, dir: &Path) -> HostTraces {
+    let prefix = format!("tbl-{lab_name}");
+    let netns = tbmesh_lab::host::list_netns()
+        .expect("listing network namespaces")
+        .into_iter()
+        .filter(|n| n == &prefix || n.starts_with(&format!("{prefix}-")))
+        .collect();
+    let run = |args: &[&str]| {
+        let out = Command::new(args[0])
+            .args(&args[1..])
+            .output()
+            .expect("running a host tool");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let root_links = run(&["ip", "-o", "link", "show"])
+        .lines()
+        .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        .collect();
+    let d = dir.to_string_lossy().to_string();
+    let loops = run(&["losetup", "-l", "-n", "-O", "NAME,BACK-FILE"])
+        .lines()
+        .filter(|l| l.contains(&d))
+        .map(str::to_string)
+        .collect();
+    let mut mounts = Vec::new();
+    let mut processes = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("reading /proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let cmdline = tbmesh_lab::host::cmdline(pid);
+        if cmdline.contains(&d) && pid != std::process::id() {
+            processes.push(format!("{pid} {cmdline}"));
+        }
+        if let Ok(info) = std::fs::read_to_string(format!("/proc/{pid}/mountinfo")) {
+            for line in info.lines().filter(|l| l.contains(&d)) {
+                mounts.push(format!("{pid}: {line}"));
+            }
+        }
+    }
+    mounts.sort();
+    mounts.dedup();
+    HostTraces {
+        netns,
+        root_links,
+        loops,
+        mounts,
+        processes,
+    }
+}

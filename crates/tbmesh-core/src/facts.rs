@@ -15,7 +15,7 @@ const MARK: &str = "@@tbmesh ";
 pub fn gather_script(paths: &[String]) -> String {
     let mut s = String::from(
         r#"export LC_ALL=C
-section() { echo "@@tbmesh $1"; }
+section() { echo "@@tbmesh $*"; }
 section hostname; hostname
 section kernel; uname -r
 section os; cat /etc/os-release 2>/dev/null
@@ -112,7 +112,9 @@ impl Facts {
 
     /// The interface carrying `addr` (e.g. the management address).
     pub fn interface_with(&self, addr: std::net::Ipv4Addr) -> Option<&Interface> {
-        self.interfaces.iter().find(|i| i.addrs.iter().any(|a| a.addr == addr))
+        self.interfaces
+            .iter()
+            .find(|i| i.addrs.iter().any(|a| a.addr == addr))
     }
 
     pub fn file(&self, path: &str) -> &FileState {
@@ -171,24 +173,19 @@ pub fn parse(out: &str) -> Result<Facts, String> {
             "virt" => f.virt = text.to_string(),
             "pci" => f.pci_devices = text.split_whitespace().map(str::to_string).collect(),
             h if h.starts_with("file ") => {
-                let path = unquote(&h["file ".len()..]);
+                let path = h["file ".len()..].to_string();
                 f.files.insert(path.clone(), parse_file(&path, &body)?);
             }
             _ => {}
         }
     }
     if f.hostname.is_empty() {
-        return Err("the node's answer has no hostname section: not the output of tbmesh's gather script".into());
+        return Err(
+            "the node's answer has no hostname section: not the output of tbmesh's gather script"
+                .into(),
+        );
     }
     Ok(f)
-}
-
-/// Undo [`crate::render::shell_quote`].
-fn unquote(s: &str) -> String {
-    match s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
-        Some(inner) => inner.replace("'\\''", "'"),
-        None => s.to_string(),
-    }
 }
 
 fn parse_file(path: &str, body: &str) -> Result<FileState, String> {
@@ -208,8 +205,14 @@ fn parse_file(path: &str, body: &str) -> Result<FileState, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
         .map_err(|e| format!("{path}: content is not base64: {e}"))?;
-    let content = String::from_utf8(bytes).map_err(|_| format!("{path}: content is not UTF-8 text"))?;
-    Ok(FileState::Present { mode, owner, group, content })
+    let content =
+        String::from_utf8(bytes).map_err(|_| format!("{path}: content is not UTF-8 text"))?;
+    Ok(FileState::Present {
+        mode,
+        owner,
+        group,
+        content,
+    })
 }
 
 pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
@@ -278,7 +281,8 @@ pub fn parse_ip_addr(text: &str) -> Result<Vec<Interface>, String> {
     if text.is_empty() {
         return Ok(vec![]);
     }
-    let raw: Vec<IpAddrJson> = serde_json::from_str(text).map_err(|e| format!("ip -j addr: {e}"))?;
+    let raw: Vec<IpAddrJson> =
+        serde_json::from_str(text).map_err(|e| format!("ip -j addr: {e}"))?;
     Ok(raw
         .into_iter()
         .map(|r| Interface {
@@ -356,7 +360,9 @@ fn parse_packages(text: &str) -> BTreeMap<String, String> {
         .filter_map(|l| {
             let mut p = l.split_whitespace();
             let (name, version, status) = (p.next()?, p.next()?, p.next()?);
-            status.starts_with("ii").then(|| (name.to_string(), version.to_string()))
+            status
+                .starts_with("ii")
+                .then(|| (name.to_string(), version.to_string()))
         })
         .collect()
 }
@@ -405,7 +411,7 @@ mod tests {
     #[test]
     fn whole_gather_output() {
         let out = format!(
-            "@@tbmesh hostname\nn2\n@@tbmesh kernel\n6.12.48+deb13-amd64\n@@tbmesh os\nPRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nID=debian\nVERSION_ID=\"13\"\n@@tbmesh meminfo\nMemTotal:       65536000 kB\n@@tbmesh cpus\n20\n@@tbmesh cpu-core\n0-11\n@@tbmesh cpu-atom\n12-19\n@@tbmesh addrs\n{IP_ADDR}\n@@tbmesh packages\nfrr 10.3-1 ii \nceph-mon 18.2.7+ds-1 ii \npve-manager 9.0.3 un \n@@tbmesh udev\nno\n@@tbmesh file /etc/frr/daemons\n640 frr frr\nZmFicmljZD1ubwo=\n@@tbmesh file '/etc/it'\\''s'\nabsent\n"
+            "@@tbmesh hostname\nn2\n@@tbmesh kernel\n6.12.48+deb13-amd64\n@@tbmesh os\nPRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nID=debian\nVERSION_ID=\"13\"\n@@tbmesh meminfo\nMemTotal:       65536000 kB\n@@tbmesh cpus\n20\n@@tbmesh cpu-core\n0-11\n@@tbmesh cpu-atom\n12-19\n@@tbmesh addrs\n{IP_ADDR}\n@@tbmesh packages\nfrr 10.3-1 ii \nceph-mon 18.2.7+ds-1 ii \npve-manager 9.0.3 un \n@@tbmesh udev\nno\n@@tbmesh file /etc/frr/daemons\n640 frr frr\nZmFicmljZD1ubwo=\n@@tbmesh file /etc/it's\nabsent\n"
         );
         let f = parse(&out).expect("parses");
         assert_eq!(f.hostname, "n2");
@@ -418,10 +424,19 @@ mod tests {
         assert!(!f.udev);
         assert_eq!(
             f.file("/etc/frr/daemons"),
-            &FileState::Present { mode: 0o640, owner: "frr".into(), group: "frr".into(), content: "fabricd=no\n".into() }
+            &FileState::Present {
+                mode: 0o640,
+                owner: "frr".into(),
+                group: "frr".into(),
+                content: "fabricd=no\n".into()
+            }
         );
         assert_eq!(f.file("/etc/it's"), &FileState::Absent);
-        assert_eq!(f.interface_with("10.100.0.12".parse().expect("ip")).map(|i| i.name.as_str()), Some("lo"));
+        assert_eq!(
+            f.interface_with("10.100.0.12".parse().expect("ip"))
+                .map(|i| i.name.as_str()),
+            Some("lo")
+        );
     }
 
     #[test]

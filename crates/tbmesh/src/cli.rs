@@ -16,6 +16,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Accept the host key of a node never connected to before (its
+    /// fingerprint is printed); a changed key is always refused
+    #[arg(long, global = true)]
+    pub accept_new_host_keys: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -35,6 +40,27 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DiagramFormat::Ascii)]
         format: DiagramFormat,
     },
+    /// Gather facts and show what apply would change: diffs and commands (reads hosts)
+    Plan {
+        /// Only these phases (repeatable) [default: links, network, fabric]
+        #[arg(long = "phase", value_enum, value_name = "PHASE")]
+        phases: Vec<PhaseArg>,
+    },
+    /// Converge the cluster to the spec (writes hosts)
+    Apply {
+        /// Only these phases (repeatable) [default: links, network, fabric]
+        #[arg(long = "phase", value_enum, value_name = "PHASE")]
+        phases: Vec<PhaseArg>,
+        /// Seconds a node waits for tbmesh to confirm a network or fabric
+        /// change before it rolls the change back by itself
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(30..=3600), value_name = "SECS")]
+        confirm_timeout: u32,
+    },
+    /// Restore the files an apply changed [default: the newest apply]
+    Rollback {
+        #[arg(value_name = "APPLY_ID")]
+        apply_id: Option<String>,
+    },
     /// The local lab: real Debian 13 test hosts on this machine (needs root)
     Lab {
         #[command(subcommand)]
@@ -47,4 +73,21 @@ pub enum DiagramFormat {
     Ascii,
     Dot,
     Svg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PhaseArg {
+    Links,
+    Network,
+    Fabric,
+}
+
+impl From<PhaseArg> for tbmesh_core::render::Phase {
+    fn from(p: PhaseArg) -> Self {
+        match p {
+            PhaseArg::Links => tbmesh_core::render::Phase::Links,
+            PhaseArg::Network => tbmesh_core::render::Phase::Network,
+            PhaseArg::Fabric => tbmesh_core::render::Phase::Fabric,
+        }
+    }
 }

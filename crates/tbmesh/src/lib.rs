@@ -3,9 +3,13 @@
 
 mod cli;
 mod commands;
+mod engine;
 mod exit;
 mod printer;
+mod progress;
+mod session;
 mod specfile;
+mod transport;
 
 use clap::Parser;
 use exit::ExitStatus;

@@ -8,7 +8,12 @@ pub const TB_DRIVER: &str = "thunderbolt-net";
 
 pub fn render(c: &Cluster, i: usize, r: &mut NodeRender) {
     let node = &c.nodes()[i];
-    let thunderbolt = node.ports.iter().any(|p| p.driver == TB_DRIVER);
+    // Only ports named by PCI path are known to be Thunderbolt controllers;
+    // a port declared `{}` (already named: a NIC, a veth) gets none of this.
+    let thunderbolt = node
+        .ports
+        .iter()
+        .any(|p| p.pci.is_some() && p.driver == TB_DRIVER);
     if thunderbolt {
         // Listed for early load, so a cold boot of every node at once brings
         // the ports up without waiting for a cable event (PITFALLS 3).

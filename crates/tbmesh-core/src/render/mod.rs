@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::fmt;
 
 pub use fabric::{fabrics_cfg, frr_conf, frr_fabric_part, pvesh_script};
+pub use network::expected_addresses;
 
 /// The first line of every generated file that allows comments.
 pub const MANAGED: &str =

@@ -1,7 +1,10 @@
 //! One module per subcommand.
 
+mod apply;
 mod diagram;
+mod plan;
 mod render;
+mod rollback;
 mod validate;
 
 use crate::cli::{Cli, Command};
@@ -10,7 +13,19 @@ use crate::printer::Printer;
 
 pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
     let spec = cli.spec.as_deref();
+    let host = crate::session::HostOptions {
+        accept_new_host_keys: cli.accept_new_host_keys,
+    };
+    let phases = |p: Vec<crate::cli::PhaseArg>| -> Vec<tbmesh_core::render::Phase> {
+        p.into_iter().map(Into::into).collect()
+    };
     match cli.command {
+        Command::Plan { phases: p } => plan::run(spec, &phases(p), &host, printer),
+        Command::Apply {
+            phases: p,
+            confirm_timeout,
+        } => apply::run(spec, &phases(p), confirm_timeout, &host, printer),
+        Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out } => render::run(spec, &out, printer),

@@ -1,0 +1,76 @@
+//! `tbmesh apply`: converge the cluster, phase by phase.
+
+use crate::engine::{self, ApplyOptions};
+use crate::exit::CmdResult;
+use crate::printer::{Printer, Table};
+use crate::progress::Progress;
+use crate::session::{HostOptions, Session};
+use crate::specfile;
+use serde_json::json;
+use std::path::Path;
+use std::time::Instant;
+use tbmesh_core::render::Phase;
+
+pub fn run(
+    spec: Option<&Path>,
+    phases: &[Phase],
+    confirm_secs: u32,
+    host: &HostOptions,
+    printer: &Printer,
+) -> CmdResult {
+    let started = Instant::now();
+    let fault = engine::fault_from_env()?;
+    let loaded = specfile::load(spec, printer)?;
+    let session = Session::open(loaded, host)?;
+    let prep = engine::prepare(&session, phases, printer)?;
+    engine::report_problems(&prep.problems, printer)?;
+    let progress = Progress::new(printer, &session.names());
+    let total = prep.plan.total_changes();
+    if total == 0 {
+        progress.note(
+            &format!("no changes: the cluster matches the spec ({:.1} s)", started.elapsed().as_secs_f64()),
+            json!({"event": "summary", "changes": 0, "ok": true, "seconds": started.elapsed().as_secs_f64()}),
+        );
+        return Ok(engine::exit_for(true));
+    }
+    let id = engine::new_apply_id();
+    progress.note(
+        &format!("apply {id}: {total} change(s)"),
+        json!({"event": "apply", "id": id, "changes": total}),
+    );
+    let opts = ApplyOptions {
+        id: id.clone(),
+        confirm_secs,
+        fault,
+    };
+    let (outcomes, ok) = engine::apply(&session, &prep, &opts, &progress);
+    let secs = started.elapsed().as_secs_f64();
+    if printer.json {
+        progress.note("", json!({"event": "summary", "id": id, "changes": total, "ok": ok, "seconds": secs, "outcomes": outcomes}));
+    } else {
+        let mut t = Table::new(["NODE", "PHASE", "FILES", "COMMANDS", "RESULT"]);
+        for o in &outcomes {
+            t.row([
+                o.node.clone(),
+                o.phase.to_string(),
+                o.files.to_string(),
+                o.steps.to_string(),
+                o.result.lines().next().unwrap_or("").to_string(),
+            ]);
+        }
+        printer.note(t.render().trim_end());
+        for o in outcomes.iter().filter(|o| o.result.contains('\n')) {
+            printer.note(format!("{} {}: {}", o.node, o.phase, o.result));
+        }
+        printer.note(format!(
+            "apply {id} {} in {secs:.1} s{}",
+            if ok { "finished" } else { "FAILED" },
+            if ok {
+                String::new()
+            } else {
+                format!("; undo what remains with `tbmesh rollback {id}`")
+            }
+        ));
+    }
+    Ok(engine::exit_for(ok))
+}

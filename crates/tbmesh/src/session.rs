@@ -1,0 +1,141 @@
+//! A session with the cluster: one transport per node, facts gathered in
+//! parallel, and the run-on-every-node helper the commands share.
+
+use crate::exit::{ExitStatus, Fail};
+use crate::printer::Printer;
+use crate::specfile::Loaded;
+use crate::transport::{is_unreachable, Ssh, SshOptions, Transport};
+use anyhow::{anyhow, Context};
+use std::path::PathBuf;
+use tbmesh_core::facts::{self, Facts};
+
+/// Options every host-touching command shares.
+#[derive(Debug, Clone, Default)]
+pub struct HostOptions {
+    pub accept_new_host_keys: bool,
+}
+
+pub struct Session {
+    pub loaded: Loaded,
+    pub nodes: Vec<Box<dyn Transport>>,
+    control_dir: Option<PathBuf>,
+}
+
+impl Session {
+    pub fn open(loaded: Loaded, opts: &HostOptions) -> Result<Session, Fail> {
+        let control_dir = std::env::temp_dir().join(format!("tbmesh-{}", std::process::id()));
+        std::fs::create_dir_all(&control_dir)
+            .with_context(|| format!("creating {}", control_dir.display()))?;
+        let mut ssh_opts =
+            SshOptions::from_spec(&loaded.cluster.spec.ssh, loaded.dir(), control_dir.clone());
+        ssh_opts.accept_new_host_keys = opts.accept_new_host_keys;
+        if let Some(cfg) = &ssh_opts.config {
+            if !cfg.exists() {
+                return Err(Fail::bad_input(anyhow!(
+                    "ssh config {} (from [ssh] config) does not exist",
+                    cfg.display()
+                ))
+                .hint(
+                    "fix [ssh] config in the spec; relative paths start at the spec's directory",
+                ));
+            }
+        }
+        let nodes: Vec<Box<dyn Transport>> = loaded
+            .cluster
+            .nodes()
+            .iter()
+            .map(|n| Box::new(Ssh::new(&n.name, &n.host, &ssh_opts)) as Box<dyn Transport>)
+            .collect();
+        Ok(Session {
+            loaded,
+            nodes,
+            control_dir: Some(control_dir),
+        })
+    }
+
+    /// A session over given transports (tests of the engine's own logic).
+    pub fn with_transports(loaded: Loaded, nodes: Vec<Box<dyn Transport>>) -> Session {
+        Session {
+            loaded,
+            nodes,
+            control_dir: None,
+        }
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.nodes.iter().map(|t| t.node().to_string()).collect()
+    }
+
+    /// Run `f` for every node index in `which`, in parallel; results in order.
+    pub fn each<T: Send>(
+        &self,
+        which: &[usize],
+        f: impl Fn(usize, &dyn Transport) -> T + Sync,
+    ) -> Vec<(usize, T)> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = which
+                .iter()
+                .map(|&i| {
+                    let f = &f;
+                    let t = self.nodes[i].as_ref();
+                    (i, s.spawn(move || f(i, t)))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|(i, h)| match h.join() {
+                    Ok(v) => (i, v),
+                    Err(p) => std::panic::resume_unwind(p),
+                })
+                .collect()
+        })
+    }
+
+    pub fn all(&self) -> Vec<usize> {
+        (0..self.nodes.len()).collect()
+    }
+
+    /// Gather facts from every node in one round trip each. A node that
+    /// can't be reached ends the command with status 3.
+    pub fn gather(&self, paths: &[Vec<String>], printer: &Printer) -> Result<Vec<Facts>, Fail> {
+        let results = self.each(&self.all(), |i, t| {
+            let out = t.run(&facts::gather_script(&paths[i]))?;
+            facts::parse(&out.stdout).map_err(|e| anyhow!("reading facts of {}: {e}", t.node()))
+        });
+        let mut facts = vec![];
+        let mut unreachable = vec![];
+        let mut other = vec![];
+        for (i, r) in results {
+            match r {
+                Ok(f) => facts.push(f),
+                Err(e) if is_unreachable(&e) => unreachable.push(format!("{e:#}")),
+                Err(e) => other.push(format!("{}: {e:#}", self.nodes[i].node())),
+            }
+        }
+        if !unreachable.is_empty() {
+            for u in &unreachable {
+                printer.note(format!("error: {u}"));
+            }
+            return Err(Fail {
+                status: ExitStatus::Unreachable,
+                error: anyhow!("{} node(s) could not be reached; nothing was changed", unreachable.len()),
+                hint: Some("check the host in the spec, `ssh` to it by hand, and the host key in known_hosts".into()),
+            });
+        }
+        if !other.is_empty() {
+            return Err(Fail::failure(anyhow!("{}", other.join("\n"))));
+        }
+        Ok(facts)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for t in &self.nodes {
+            t.close();
+        }
+        if let Some(d) = &self.control_dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}

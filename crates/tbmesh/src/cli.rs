@@ -56,6 +56,8 @@ pub enum Command {
         #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(30..=3600), value_name = "SECS")]
         confirm_timeout: u32,
     },
+    /// Check the cluster against the spec: ports, peers, MTU, routes, hops, adjacencies, boot persistence (reads hosts)
+    Verify,
     /// Restore the files an apply changed [default: the newest apply]
     Rollback {
         #[arg(value_name = "APPLY_ID")]

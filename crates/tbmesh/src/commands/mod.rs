@@ -6,6 +6,7 @@ mod plan;
 mod render;
 mod rollback;
 mod validate;
+mod verify;
 
 use crate::cli::{Cli, Command};
 use crate::exit::CmdResult;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             phases: p,
             confirm_timeout,
         } => apply::run(spec, &phases(p), confirm_timeout, &host, printer),
+        Command::Verify => verify::run(spec, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),

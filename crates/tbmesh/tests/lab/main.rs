@@ -2,5 +2,7 @@
 //! runs it serially (test group `lab` in .config/nextest.toml). The first
 //! test to run builds the node image if it is missing (minutes, once).
 
+mod apply;
 mod container;
 mod support;
+mod verify;

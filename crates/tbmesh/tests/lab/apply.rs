@@ -1,0 +1,1 @@
+//! The apply engine on the lab: converge, idempotency, reboot, rollback.

@@ -1,0 +1,1 @@
+//! `tbmesh verify` on the lab: a verified mesh, a cut cable, a deaf port.

@@ -60,7 +60,9 @@ pub struct NodePlan {
 
 impl NodePlan {
     pub fn changed_files(&self, phase: Phase) -> impl Iterator<Item = &FileChange> {
-        self.files.iter().filter(move |f| f.phase == phase && f.changes())
+        self.files
+            .iter()
+            .filter(move |f| f.phase == phase && f.changes())
     }
 
     pub fn steps_in(&self, phase: Phase) -> impl Iterator<Item = &PlannedStep> {
@@ -108,7 +110,14 @@ pub const OWNER: &str = "root";
 pub fn plan_node(node: &str, desired: &NodeRender, facts: &Facts) -> NodePlan {
     let mut files = vec![];
     for f in &desired.files {
-        files.push(compare(f.phase, &f.path, f.mode, &f.content, facts.file(&f.path), true));
+        files.push(compare(
+            f.phase,
+            &f.path,
+            f.mode,
+            &f.content,
+            facts.file(&f.path),
+            true,
+        ));
     }
     for e in &desired.edits {
         // A line edit keeps the vendor file's mode and owner.
@@ -119,7 +128,11 @@ pub fn plan_node(node: &str, desired: &NodeRender, facts: &Facts) -> NodePlan {
         };
         files.push(compare(e.phase, &e.path, mode, &content, current, false));
     }
-    let changed: BTreeSet<&str> = files.iter().filter(|f| f.changes()).map(|f| f.path.as_str()).collect();
+    let changed: BTreeSet<&str> = files
+        .iter()
+        .filter(|f| f.changes())
+        .map(|f| f.path.as_str())
+        .collect();
     let steps = desired
         .steps
         .iter()
@@ -151,15 +164,33 @@ fn planned(s: &Step, changed: &BTreeSet<&str>) -> Option<PlannedStep> {
     })
 }
 
-fn compare(phase: Phase, path: &str, mode: u32, content: &str, current: &FileState, owned: bool) -> FileChange {
+fn compare(
+    phase: Phase,
+    path: &str,
+    mode: u32,
+    content: &str,
+    current: &FileState,
+    owned: bool,
+) -> FileChange {
     let (action, diff) = match current {
         FileState::Absent => (Action::Create, unified_diff(path, "", content)),
-        FileState::Present { mode: m, owner, group, content: c } => {
+        FileState::Present {
+            mode: m,
+            owner,
+            group,
+            content: c,
+        } => {
             let owner_differs = owned && (owner != OWNER || group != OWNER);
             if c != content {
                 (Action::Update, unified_diff(path, c, content))
             } else if *m != mode || owner_differs {
-                (Action::Chmod, format!("mode {m:o} {owner}:{group} -> {mode:o}{}\n", if owned { " root:root" } else { "" }))
+                (
+                    Action::Chmod,
+                    format!(
+                        "mode {m:o} {owner}:{group} -> {mode:o}{}\n",
+                        if owned { " root:root" } else { "" }
+                    ),
+                )
             } else {
                 (Action::Unchanged, String::new())
             }
@@ -192,28 +223,59 @@ mod tests {
 
     fn desired() -> NodeRender {
         NodeRender {
-            files: vec![ManagedFile { phase: Phase::Network, path: "/etc/x".into(), mode: 0o644, content: "a\nb\n".into() }],
-            edits: vec![LineEdit { phase: Phase::Fabric, path: "/etc/frr/daemons".into(), prefix: "fabricd=".into(), line: "fabricd=yes".into() }],
+            files: vec![ManagedFile {
+                phase: Phase::Network,
+                path: "/etc/x".into(),
+                mode: 0o644,
+                content: "a\nb\n".into(),
+            }],
+            edits: vec![LineEdit {
+                phase: Phase::Fabric,
+                path: "/etc/frr/daemons".into(),
+                prefix: "fabricd=".into(),
+                line: "fabricd=yes".into(),
+            }],
             steps: vec![
-                Step { phase: Phase::Network, argv: vec!["ifreload".into(), "-a".into()], when: When::Changed(vec!["/etc/x".into()]), why: "w".into() },
-                Step { phase: Phase::Fabric, argv: vec!["systemctl".into(), "restart".into(), "frr".into()], when: When::Changed(vec!["/etc/frr/daemons".into()]), why: "w".into() },
+                Step {
+                    phase: Phase::Network,
+                    argv: vec!["ifreload".into(), "-a".into()],
+                    when: When::Changed(vec!["/etc/x".into()]),
+                    why: "w".into(),
+                },
+                Step {
+                    phase: Phase::Fabric,
+                    argv: vec!["systemctl".into(), "restart".into(), "frr".into()],
+                    when: When::Changed(vec!["/etc/frr/daemons".into()]),
+                    why: "w".into(),
+                },
             ],
         }
     }
 
     fn present(mode: u32, content: &str) -> FileState {
-        FileState::Present { mode, owner: "root".into(), group: "root".into(), content: content.into() }
+        FileState::Present {
+            mode,
+            owner: "root".into(),
+            group: "root".into(),
+            content: content.into(),
+        }
     }
 
     #[test]
     fn fresh_node_creates_and_runs_handlers() {
         let mut facts = Facts::default();
-        facts.files.insert("/etc/frr/daemons".into(), present(0o640, "bgpd=no\nfabricd=no\n"));
+        facts.files.insert(
+            "/etc/frr/daemons".into(),
+            present(0o640, "bgpd=no\nfabricd=no\n"),
+        );
         let p = plan_node("n2", &desired(), &facts);
         assert_eq!(p.files[0].action, Action::Create);
         assert_eq!(p.files[1].action, Action::Update);
         assert_eq!(p.files[1].content, "bgpd=no\nfabricd=yes\n");
-        assert_eq!(p.files[1].mode, 0o640, "a line edit keeps the vendor's mode");
+        assert_eq!(
+            p.files[1].mode, 0o640,
+            "a line edit keeps the vendor's mode"
+        );
         assert!(p.files[1].diff.contains("-fabricd=no\n+fabricd=yes"));
         assert_eq!(p.steps.len(), 2);
         assert!(p.steps.iter().all(|s| s.certain));
@@ -222,8 +284,13 @@ mod tests {
     #[test]
     fn converged_node_has_zero_changes() {
         let mut facts = Facts::default();
-        facts.files.insert("/etc/x".into(), present(0o644, "a\nb\n"));
-        facts.files.insert("/etc/frr/daemons".into(), present(0o640, "bgpd=no\nfabricd=yes\n"));
+        facts
+            .files
+            .insert("/etc/x".into(), present(0o644, "a\nb\n"));
+        facts.files.insert(
+            "/etc/frr/daemons".into(),
+            present(0o640, "bgpd=no\nfabricd=yes\n"),
+        );
         let p = plan_node("n2", &desired(), &facts);
         assert_eq!(p.total_changes(), 0, "{p:?}");
     }
@@ -231,8 +298,12 @@ mod tests {
     #[test]
     fn mode_only_change_is_a_chmod_and_triggers_handlers() {
         let mut facts = Facts::default();
-        facts.files.insert("/etc/x".into(), present(0o600, "a\nb\n"));
-        facts.files.insert("/etc/frr/daemons".into(), present(0o640, "fabricd=yes\n"));
+        facts
+            .files
+            .insert("/etc/x".into(), present(0o600, "a\nb\n"));
+        facts
+            .files
+            .insert("/etc/frr/daemons".into(), present(0o640, "fabricd=yes\n"));
         let p = plan_node("n2", &desired(), &facts);
         assert_eq!(p.files[0].action, Action::Chmod);
         assert_eq!(p.change_count(Phase::Network), 2);
@@ -241,7 +312,10 @@ mod tests {
 
     #[test]
     fn only_keeps_the_named_phases() {
-        let p = Plan { nodes: vec![plan_node("n2", &desired(), &Facts::default())] }.only(&[Phase::Fabric]);
+        let p = Plan {
+            nodes: vec![plan_node("n2", &desired(), &Facts::default())],
+        }
+        .only(&[Phase::Fabric]);
         assert!(p.nodes[0].files.iter().all(|f| f.phase == Phase::Fabric));
         assert!(p.nodes[0].steps.iter().all(|s| s.phase == Phase::Fabric));
     }

@@ -85,9 +85,12 @@ pub fn phase_script(run: &PhaseRun, files: &[&FileChange], steps: &[&PlannedStep
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
     let mut s = format!(
         r#"set -u
-umask 077
+# A lost connection must not stop the script halfway: finish, and let the
+# commit-confirm timer undo what tbmesh can no longer confirm.
+trap '' HUP PIPE
+umask 022
 b={BACKUPS}/{id}
-mkdir -p "$b/files" || exit 1
+mkdir -p "$b/files" && chmod 700 {BACKUPS} "$b" || exit 1
 echo "phase {phase} started $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$b/journal"
 if [ ! -f "$b/rollback.sh" ]; then
     base64 -d > "$b/rollback.sh.tmp" <<'TBMESH_EOF'
@@ -129,7 +132,11 @@ put() {{
     for f in files {
         let p = shell_quote(&f.path);
         // Files tbmesh owns are root's; a line edit keeps the vendor's owner.
-        let owner = if f.owned { format!("{OWNER}:{OWNER}") } else { String::new() };
+        let owner = if f.owned {
+            format!("{OWNER}:{OWNER}")
+        } else {
+            String::new()
+        };
         let _ = write!(
             s,
             "backup {p} || {{ echo 'tbmesh: backing up {path} failed' >&2; exit 1; }}\nput {p} {mode:o} '{owner}' <<'TBMESH_EOF' || {{ echo 'tbmesh: writing {path} failed' >&2; exit 1; }}\n{content}\nTBMESH_EOF\necho \"{MARK_FILE}{path}\"\n",
@@ -149,8 +156,31 @@ put() {{
             qcmd = shell_quote(&st.command),
         );
     }
-    let _ = writeln!(s, "echo \"phase {phase} done\" >> \"$b/journal\"\necho {MARK_DONE}");
-    s
+    let _ = writeln!(
+        s,
+        "echo \"phase {phase} done\" >> \"$b/journal\"\necho {MARK_DONE}"
+    );
+    // bash reads a function whole before running it: a script cut short in
+    // transit is a syntax error and runs nothing, never half a file.
+    format!("tbmesh_phase() {{\n{s}}}\ntbmesh_phase\n")
+}
+
+/// Roll back every apply whose commit-confirm timer is still pending (an
+/// apply that was interrupted): an unconfirmed change is never kept.
+pub fn recover_script() -> String {
+    format!(
+        r#"set -u
+for t in $(systemctl list-units --plain --no-legend --state=active 'tbmesh-confirm-*.timer' | awk '{{print $1}}'); do
+    id=${{t#tbmesh-confirm-}}; id=${{id%-*.timer}}
+    systemctl stop "$t" >/dev/null 2>&1
+    if [ -x {BACKUPS}/"$id"/rollback.sh ] && [ ! -e {BACKUPS}/"$id"/rolled-back ]; then
+        echo "recovered $id"
+        {BACKUPS}/"$id"/rollback.sh </dev/null >/dev/null 2>&1 || echo "recover-failed $id"
+    fi
+done
+exit 0
+"#
+    )
 }
 
 /// Confirm a phase: stop its rollback timer.

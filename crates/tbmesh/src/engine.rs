@@ -82,6 +82,29 @@ pub fn report_problems(problems: &[Problem], printer: &Printer) -> Result<(), Fa
     Ok(())
 }
 
+/// Roll back applies that an interrupted tbmesh left unconfirmed, before
+/// anything else is read or changed.
+pub fn recover(session: &Session, progress: &Progress) -> Result<(), Fail> {
+    for (i, r) in session.each(&session.all(), |_, t| t.run(&script::recover_script())) {
+        let node = session.loaded.cluster.node_name(i);
+        let out = r.map_err(crate::exit::Fail::from_host)?;
+        for l in out.stdout.lines() {
+            if let Some(id) = l.strip_prefix("recovered ") {
+                progress.note(&format!("{node}: rolled back apply {id}, which was interrupted before it was confirmed"), json!({"event": "recovered", "node": node, "id": id}));
+            } else if let Some(id) = l.strip_prefix("recover-failed ") {
+                return Err(Fail::failure(anyhow!(
+                    "{node}: rolling back the unconfirmed apply {id} failed"
+                ))
+                .hint(format!(
+                    "look at {}/{id}/journal on {node}",
+                    script::BACKUPS
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A new apply id: sortable by time, unique enough for one cluster.
 pub fn new_apply_id() -> String {
     let now = std::time::SystemTime::now()
@@ -350,10 +373,23 @@ fn confirm_node(
     let started = Instant::now();
     // Leave a margin so tbmesh decides before the timer does.
     let budget = Duration::from_secs(u64::from(confirm_secs.saturating_sub(15).max(5)));
-    let check = mesh_check_script(c, i, phase);
-    let mut last = String::new();
+    // A node whose timer already fired is not confirmed, whatever its state.
+    let check = format!(
+        "if [ -e {}/{id}/rolled-back ]; then echo rolled-back; exit 2; fi\n{}",
+        script::BACKUPS,
+        mesh_check_script(c, i, phase)
+    );
+    let mut last;
     loop {
         match t.run_fresh(&check) {
+            Ok(o) if o.status == 2 && o.stdout.trim() == "rolled-back" => {
+                progress.report(
+                    t.node(),
+                    &format!("{phase}: rolled back by its commit-confirm timer"),
+                    json!({"event": "rolled_back", "phase": phase, "by": "timer", "ok": true}),
+                );
+                return Err("not confirmed in time: the node rolled itself back (timer)".into());
+            }
             Ok(o) if o.ok() => {
                 return match t.run_fresh(&script::confirm_script(id, phase)) {
                     Ok(o) if o.ok() => {

@@ -45,6 +45,20 @@ impl Fail {
         }
     }
 
+    /// A host error: unreachable nodes exit with status 3.
+    pub fn from_host(error: anyhow::Error) -> Self {
+        let status = if crate::transport::is_unreachable(&error) {
+            ExitStatus::Unreachable
+        } else {
+            ExitStatus::Failure
+        };
+        Fail {
+            status,
+            error,
+            hint: None,
+        }
+    }
+
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

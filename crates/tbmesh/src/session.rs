@@ -53,15 +53,6 @@ impl Session {
         })
     }
 
-    /// A session over given transports (tests of the engine's own logic).
-    pub fn with_transports(loaded: Loaded, nodes: Vec<Box<dyn Transport>>) -> Session {
-        Session {
-            loaded,
-            nodes,
-            control_dir: None,
-        }
-    }
-
     pub fn names(&self) -> Vec<String> {
         self.nodes.iter().map(|t| t.node().to_string()).collect()
     }

@@ -11,9 +11,7 @@ pub const DEFAULT_SPEC: &str = "tbmesh.toml";
 /// A loaded, valid spec with where it came from.
 pub struct Loaded {
     pub path: PathBuf,
-    pub source: Source,
     pub cluster: Cluster,
-    pub warnings: Vec<Diagnostic>,
 }
 
 impl Loaded {
@@ -48,12 +46,7 @@ pub fn load(path: Option<&Path>, printer: &Printer) -> Result<Loaded, Fail> {
     match tbmesh_core::spec::load(&source) {
         Ok((cluster, warnings)) => {
             print_diagnostics(printer, &source, &warnings);
-            Ok(Loaded {
-                path,
-                source,
-                cluster,
-                warnings,
-            })
+            Ok(Loaded { path, cluster })
         }
         Err(diags) => {
             print_diagnostics(printer, &source, &diags);

@@ -169,8 +169,7 @@ impl Ssh {
         if status == 255 {
             let reason = stderr
                 .lines()
-                .filter(|l| !l.trim().is_empty())
-                .next_back()
+                .rfind(|l| !l.trim().is_empty())
                 .unwrap_or("ssh exited with status 255")
                 .to_string();
             return Err(anyhow!(Unreachable {
@@ -209,36 +208,6 @@ impl Transport for Ssh {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-    }
-}
-
-/// Runs scripts on this machine: for running tbmesh on a node itself.
-pub struct Local {
-    pub node: String,
-}
-
-impl Transport for Local {
-    fn node(&self) -> &str {
-        &self.node
-    }
-
-    fn run(&self, script: &str) -> Result<Output> {
-        let mut child = Command::new("bash")
-            .arg("-s")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("starting bash")?;
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(script.as_bytes());
-        }
-        let out = child.wait_with_output().context("waiting for bash")?;
-        Ok(Output {
-            status: out.status.code().unwrap_or(255),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
     }
 }
 

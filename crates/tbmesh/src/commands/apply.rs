@@ -22,9 +22,10 @@ pub fn run(
     let fault = engine::fault_from_env()?;
     let loaded = specfile::load(spec, printer)?;
     let session = Session::open(loaded, host)?;
+    let progress = Progress::new(printer, &session.names());
+    engine::recover(&session, &progress)?;
     let prep = engine::prepare(&session, phases, printer)?;
     engine::report_problems(&prep.problems, printer)?;
-    let progress = Progress::new(printer, &session.names());
     let total = prep.plan.total_changes();
     if total == 0 {
         progress.note(

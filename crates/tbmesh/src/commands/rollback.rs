@@ -68,7 +68,7 @@ fn newest(session: &Session) -> Result<String, Fail> {
     let lists = session.each(&session.all(), |_, t| t.run(&script::list_applies_script()));
     let mut ids = vec![];
     for (_, r) in lists {
-        let o = r.map_err(Fail::from)?;
+        let o = r.map_err(Fail::from_host)?;
         ids.extend(
             o.stdout
                 .lines()

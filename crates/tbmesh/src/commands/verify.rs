@@ -6,5 +6,7 @@ use crate::session::HostOptions;
 use std::path::Path;
 
 pub fn run(_spec: Option<&Path>, _host: &HostOptions, _printer: &Printer) -> CmdResult {
-    Err(Fail::failure(anyhow::anyhow!("tbmesh verify is being written")))
+    Err(Fail::failure(anyhow::anyhow!(
+        "tbmesh verify is being written"
+    )))
 }

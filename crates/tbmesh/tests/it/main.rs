@@ -33,6 +33,12 @@ pub struct Output {
     pub dir: PathBuf,
 }
 
+impl Default for Test {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Test {
     pub fn new() -> Self {
         Test {

@@ -218,6 +218,9 @@ fn write_boot_script(
          # own: the overlay below goes away with it. A reboot inside the\n\
          # container makes systemd-nspawn exit 133: boot it again.\n\
          set -u\n\
+         # ifupdown2 sets the MTU through /sys/class/net and sysctls through\n\
+         # /proc/sys: both read-only in a container unless asked otherwise.\n\
+         export SYSTEMD_NSPAWN_API_VFS_WRITABLE=1\n\
          mount -t overlay overlay -o lowerdir={lower},upperdir={upper},workdir={work} {root} || exit 1\n\
          while :; do\n  \
            {nspawn}\n  \

@@ -458,6 +458,13 @@ fn confirm_node(
 /// A script that succeeds when the node's part of the mesh is up after `phase`.
 pub fn mesh_check_script(c: &tbmesh_core::Cluster, i: usize, phase: Phase) -> String {
     let mut s = String::from("set -u\nfail=0\n");
+    let mtu = c.spec.fabric.mtu.value;
+    for p in &c.nodes()[i].ports {
+        s.push_str(&format!(
+            "ip -o link show dev {0} 2>/dev/null | grep -q ' mtu {mtu} ' || {{ echo '{0} is not at MTU {mtu}'; fail=1; }}\n",
+            p.name
+        ));
+    }
     for (port, addrs) in expected_addresses(c, i) {
         for a in addrs {
             s.push_str(&format!("ip -o -4 addr show dev {port} 2>/dev/null | grep -qF ' {a} ' || {{ echo 'no {a} on {port}'; fail=1; }}\n"));

@@ -3,6 +3,7 @@
 //! input always gives byte-identical output.
 
 pub mod addressing;
+pub mod ceph;
 pub mod cluster;
 pub mod diag;
 pub mod diagram;

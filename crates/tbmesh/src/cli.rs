@@ -42,15 +42,20 @@ pub enum Command {
     },
     /// Gather facts and show what apply would change: diffs and commands (reads hosts)
     Plan {
-        /// Only these phases (repeatable) [default: links, network, fabric]
+        /// Only these phases (repeatable) [default: links, network, fabric; ceph, tune with [ceph]]
         #[arg(long = "phase", value_enum, value_name = "PHASE")]
         phases: Vec<PhaseArg>,
     },
     /// Converge the cluster to the spec (writes hosts)
     Apply {
-        /// Only these phases (repeatable) [default: links, network, fabric]
+        /// Only these phases (repeatable) [default: links, network, fabric; ceph, tune with [ceph]]
         #[arg(long = "phase", value_enum, value_name = "PHASE")]
         phases: Vec<PhaseArg>,
+        // tbmesh-ceph: name a non-empty OSD disk to wipe
+        /// Wipe this OSD disk before making OSDs of it, though it is not
+        /// empty: its serial (its path if it has none). Repeatable. Destroys its data.
+        #[arg(long = "wipe-disk", value_name = "SERIAL")]
+        wipe_disks: Vec<String>,
         /// Seconds a node waits for tbmesh to confirm a network or fabric
         /// change before it rolls the change back by itself
         #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(30..=3600), value_name = "SECS")]
@@ -82,6 +87,9 @@ pub enum PhaseArg {
     Links,
     Network,
     Fabric,
+    // tbmesh-ceph
+    Ceph,
+    Tune,
 }
 
 impl From<PhaseArg> for tbmesh_core::render::Phase {
@@ -90,6 +98,8 @@ impl From<PhaseArg> for tbmesh_core::render::Phase {
             PhaseArg::Links => tbmesh_core::render::Phase::Links,
             PhaseArg::Network => tbmesh_core::render::Phase::Network,
             PhaseArg::Fabric => tbmesh_core::render::Phase::Fabric,
+            PhaseArg::Ceph => tbmesh_core::render::Phase::Ceph,
+            PhaseArg::Tune => tbmesh_core::render::Phase::Tune,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The tbmesh command line: argument parsing, the printer, and the commands.
 //! Everything pure lives in `tbmesh-core`; this crate is the effectful edge.
 
+mod ceph;
 mod cli;
 mod commands;
 mod engine;

@@ -14,6 +14,7 @@ use tbmesh_core::render::Phase;
 pub fn run(
     spec: Option<&Path>,
     phases: &[Phase],
+    wipe_disks: &[String],
     confirm_secs: u32,
     host: &HostOptions,
     printer: &Printer,
@@ -28,6 +29,12 @@ pub fn run(
     engine::report_problems(&prep.problems, printer)?;
     let total = prep.plan.total_changes();
     if total == 0 {
+        // tbmesh-ceph: the Ceph and tune phases, after the mesh's gate
+        if let Some(status) =
+            crate::ceph::after_mesh(&session, &prep.facts, phases, wipe_disks, &progress, printer)?
+        {
+            return Ok(status);
+        }
         progress.note(
             &format!("no changes: the cluster matches the spec ({:.1} s)", started.elapsed().as_secs_f64()),
             json!({"event": "summary", "changes": 0, "ok": true, "seconds": started.elapsed().as_secs_f64()}),
@@ -72,6 +79,14 @@ pub fn run(
                 format!("; undo what remains with `tbmesh rollback {id}`")
             }
         ));
+    }
+    // tbmesh-ceph: the Ceph and tune phases, after the mesh's gate
+    if ok {
+        if let Some(status) =
+            crate::ceph::after_mesh(&session, &prep.facts, phases, wipe_disks, &progress, printer)?
+        {
+            return Ok(status);
+        }
     }
     Ok(engine::exit_for(ok))
 }

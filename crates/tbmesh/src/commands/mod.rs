@@ -24,8 +24,9 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
         Command::Plan { phases: p } => plan::run(spec, &phases(p), &host, printer),
         Command::Apply {
             phases: p,
+            wipe_disks,
             confirm_timeout,
-        } => apply::run(spec, &phases(p), confirm_timeout, &host, printer),
+        } => apply::run(spec, &phases(p), &wipe_disks, confirm_timeout, &host, printer),
         Command::Verify => verify::run(spec, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Validate => validate::run(spec, printer),

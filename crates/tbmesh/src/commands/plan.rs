@@ -17,11 +17,18 @@ pub fn run(
 ) -> CmdResult {
     let loaded = specfile::load(spec, printer)?;
     let session = Session::open(loaded, host)?;
-    let Prepared { problems, plan, .. } = engine::prepare(&session, phases, printer)?;
+    let Prepared {
+        problems,
+        plan,
+        facts,
+    } = engine::prepare(&session, phases, printer)?;
+    // tbmesh-ceph: Ceph steps and tune values, with why
+    let (ceph_text, ceph_changes) = crate::ceph::plan_text(&session, &facts, phases, &[])?;
     if printer.json {
-        printer.json(&serde_json::json!({ "problems": problems, "plan": plan, "changes": plan.total_changes() }));
+        printer.json(&serde_json::json!({ "problems": problems, "plan": plan, "ceph": ceph_text, "changes": plan.total_changes() + ceph_changes }));
     } else {
         printer.text(plan_text(&plan));
+        printer.text(ceph_text);
     }
     engine::report_problems(&problems, printer)?;
     Ok(ExitStatus::Success)

@@ -1,0 +1,446 @@
+//! Disk safety: a device becomes OSDs only if it is empty, or already holds
+//! this cluster's OSDs (then it is left alone), or the user named it to be
+//! wiped. Everything here reads facts gathered by [`disk_script`]; the
+//! verdict is reached before any disk is touched.
+
+use crate::render::shell_quote;
+use serde::Serialize;
+
+/// What a node says about one device listed in `osd_devices`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DiskFacts {
+    pub path: String,
+    /// The path names a block device.
+    pub exists: bool,
+    /// The kernel name (`nvme1n1`, `loop2`), after resolving links.
+    pub kname: String,
+    pub size: u64,
+    pub serial: Option<String>,
+    /// Device type from lsblk: disk, loop, part, lvm, ...
+    pub kind: String,
+    /// Signatures `wipefs -n` finds: gpt, dos, ext4, LVM2_member,
+    /// linux_raid_member, ceph_bluestore, ...
+    pub signatures: Vec<String>,
+    /// Partitions and other children (lsblk).
+    pub children: Vec<String>,
+    /// Where the device or any child is mounted.
+    pub mounts: Vec<String>,
+    /// Kernel holders (device-mapper, md) in /sys/class/block/X/holders.
+    pub holders: Vec<String>,
+    /// Listed by `pvs` as an LVM physical volume.
+    pub lvm_pv: bool,
+    /// Part of an md array in /proc/mdstat.
+    pub md: bool,
+    /// Carries the root filesystem (or a parent of it).
+    pub boot: bool,
+    /// Swap on the device.
+    pub swap: bool,
+    /// OSDs ceph-volume finds on it: (osd id, cluster fsid).
+    pub osds: Vec<(u32, String)>,
+}
+
+/// What apply will do with a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Empty: becomes OSDs.
+    Empty,
+    /// Already carries this cluster's OSDs: left alone.
+    Ours { osds: Vec<u32> },
+    /// Not empty: the phase stops before touching any disk.
+    Refused { found: Vec<String> },
+    /// Not empty, but named with `--wipe-disk`: wiped, then OSDs.
+    Wipe { found: Vec<String> },
+}
+
+impl DiskFacts {
+    /// Everything that makes the device not empty, in words.
+    pub fn findings(&self) -> Vec<String> {
+        let mut f = vec![];
+        if !self.exists {
+            f.push("no such block device".to_string());
+            return f;
+        }
+        if self.boot {
+            f.push("it holds the root filesystem (boot disk)".into());
+        }
+        for m in &self.mounts {
+            f.push(format!("mounted at {m}"));
+        }
+        if self.swap {
+            f.push("in use as swap".into());
+        }
+        for s in &self.signatures {
+            let what = match s.as_str() {
+                "gpt" | "dos" | "PMBR" => format!("a partition table ({s})"),
+                "LVM2_member" => "an LVM physical volume signature".into(),
+                "linux_raid_member" => "an md RAID member signature".into(),
+                "ceph_bluestore" => "a Ceph BlueStore label".into(),
+                other => format!("a {other} signature"),
+            };
+            f.push(what);
+        }
+        if !self.children.is_empty() {
+            f.push(format!(
+                "partitions or volumes: {}",
+                self.children.join(", ")
+            ));
+        }
+        if self.lvm_pv && !self.signatures.iter().any(|s| s == "LVM2_member") {
+            f.push("listed by pvs as an LVM physical volume".into());
+        }
+        if self.md {
+            f.push("part of an md RAID array".into());
+        }
+        if !self.holders.is_empty() {
+            f.push(format!("in use by {}", self.holders.join(", ")));
+        }
+        for (id, fsid) in &self.osds {
+            f.push(format!("OSD {id} of another Ceph cluster ({fsid})"));
+        }
+        f
+    }
+
+    /// Whether `--wipe-disk NAME` names this device: by serial, or by path
+    /// for devices without one (loop devices).
+    pub fn named_by(&self, name: &str) -> bool {
+        match &self.serial {
+            Some(s) if !s.is_empty() => s == name,
+            _ => name == self.path || name == format!("/dev/{}", self.kname),
+        }
+    }
+}
+
+/// Decide what happens to a device. `fsid` is the cluster's (if it exists yet).
+pub fn verdict(d: &DiskFacts, fsid: Option<&str>, wipe: &[String]) -> Verdict {
+    if d.exists && !d.osds.is_empty() && d.osds.iter().all(|(_, f)| Some(f.as_str()) == fsid) {
+        return Verdict::Ours {
+            osds: d.osds.iter().map(|(id, _)| *id).collect(),
+        };
+    }
+    let found = d.findings();
+    if found.is_empty() {
+        return Verdict::Empty;
+    }
+    // Never wipe what can't be wiped safely, named or not.
+    let unwipeable = !d.exists || d.boot || !d.mounts.is_empty() || d.swap || d.md;
+    if !unwipeable && wipe.iter().any(|w| d.named_by(w)) {
+        return Verdict::Wipe { found };
+    }
+    Verdict::Refused { found }
+}
+
+/// The node-side script that prints the facts [`parse_disk`] reads for
+/// each device, one `@@disk PATH` section each.
+pub fn disk_script(devices: &[String]) -> String {
+    let mut s = String::from(
+        "export LC_ALL=C\nrootsrc=$(findmnt -n -o SOURCE / 2>/dev/null)\nrootdisk=$(lsblk -n -s -r -o NAME \"$rootsrc\" 2>/dev/null | tail -n 1)\n",
+    );
+    for d in devices {
+        let q = shell_quote(d);
+        s.push_str(&format!(
+            r#"echo "@@disk {q}"
+if [ -b {q} ]; then
+  k=$(basename "$(readlink -f {q})")
+  echo "kname $k"
+  echo "size $(cat /sys/class/block/$k/size 2>/dev/null)"
+  echo "kind $(lsblk -n -d -r -o TYPE {q} 2>/dev/null)"
+  echo "serial $(lsblk -n -d -r -o SERIAL {q} 2>/dev/null)"
+  [ "$k" = "$rootdisk" ] && echo boot
+  wipefs -n -p {q} 2>/dev/null | grep -v '^#' | while IFS=, read -r off uuid label type rest; do echo "sig $type"; done
+  blkid -p -o value -s TYPE {q} 2>/dev/null | sed 's/^/sig /'
+  blkid -p -o value -s PTTYPE {q} 2>/dev/null | sed 's/^/sig /'
+  lsblk -n -r -o NAME {q} 2>/dev/null | tail -n +2 | sed 's/^/child /'
+  lsblk -n -r -o MOUNTPOINT {q} 2>/dev/null | grep -v '^$' | sed 's/^/mount /'
+  findmnt -n -r -o TARGET -S {q} 2>/dev/null | sed 's/^/mount /'
+  ls /sys/class/block/$k/holders 2>/dev/null | sed 's/^/holder /'
+  grep -qw "/dev/$k" /proc/swaps 2>/dev/null && echo swap
+  grep -qw "$k" /proc/mdstat 2>/dev/null && echo md
+  pvs --noheadings -o pv_name 2>/dev/null | grep -qx "[[:space:]]*$(readlink -f {q})" && echo pv
+  # ceph-volume sees every loop device of every container: ask about this one only.
+  ceph-volume raw list {q} --format json 2>/dev/null | tr -d '\n' | sed 's/^/raw /'; echo
+  # Raw OSDs on partitions (containers): a container's /dev lacks their
+  # nodes until made; making a node changes no data.
+  for p in /sys/class/block/$k/${{k}}p*; do
+    [ -e "$p/dev" ] || continue
+    n=/dev/${{p##*/}}
+    [ -b "$n" ] || mknod "$n" b "$(cut -d: -f1 "$p/dev")" "$(cut -d: -f2 "$p/dev")" 2>/dev/null
+    ceph-volume raw list "$n" --format json 2>/dev/null | tr -d '\n' | sed 's/^/raw /'; echo
+  done
+  ceph-volume lvm list {q} --format json 2>/dev/null | tr -d '\n' | sed 's/^/lvm /'; echo
+else
+  echo absent
+fi
+"#
+        ));
+    }
+    s
+}
+
+/// Parse the output of [`disk_script`]: one [`DiskFacts`] per device.
+pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
+    let mut v: Vec<DiskFacts> = vec![];
+    for line in out.lines() {
+        if let Some(p) = line.strip_prefix("@@disk ") {
+            v.push(DiskFacts {
+                path: p.trim_matches('\'').to_string(),
+                exists: true,
+                ..DiskFacts::default()
+            });
+            continue;
+        }
+        let Some(d) = v.last_mut() else { continue };
+        let (k, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let rest = rest.trim();
+        match k {
+            "absent" => d.exists = false,
+            "kname" => d.kname = rest.to_string(),
+            "size" => d.size = rest.parse::<u64>().map_or(0, |s| s * 512),
+            "kind" => d.kind = rest.to_string(),
+            "serial" if !rest.is_empty() => d.serial = Some(rest.to_string()),
+            "boot" => d.boot = true,
+            "sig" if !rest.is_empty() => {
+                if !d.signatures.iter().any(|s| s == rest) {
+                    d.signatures.push(rest.to_string());
+                }
+            }
+            "child" if !rest.is_empty() => d.children.push(rest.to_string()),
+            "mount" if !rest.is_empty() => {
+                if !d.mounts.iter().any(|m| m == rest) {
+                    d.mounts.push(rest.to_string());
+                }
+            }
+            "holder" if !rest.is_empty() => d.holders.push(rest.to_string()),
+            "swap" => d.swap = true,
+            "md" => d.md = true,
+            "pv" => d.lvm_pv = true,
+            "raw" => d.osds.extend(raw_osds(rest)),
+            "lvm" => d.osds.extend(lvm_osds(rest)),
+            _ => {}
+        }
+    }
+    for d in &mut v {
+        d.osds.sort();
+        d.osds.dedup();
+        // An OSD's own BlueStore label or LVM PV is accounted for by `osds`.
+        if !d.osds.is_empty() {
+            d.signatures
+                .retain(|s| s != "ceph_bluestore" && s != "LVM2_member");
+            d.lvm_pv = false;
+            d.holders.clear();
+            d.children.clear();
+        }
+    }
+    v
+}
+
+/// `ceph-volume raw list DEV --format json`: `{osd_uuid: {osd_id, ceph_fsid, ...}}`.
+fn raw_osds(json: &str) -> Vec<(u32, String)> {
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return vec![];
+    };
+    m.values()
+        .filter_map(|o| {
+            Some((
+                u32::try_from(o.get("osd_id")?.as_u64()?).ok()?,
+                o.get("ceph_fsid")?.as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// `ceph-volume lvm list DEV --format json`: `{osd_id: [{tags: {ceph.cluster_fsid}}]}`.
+fn lvm_osds(json: &str) -> Vec<(u32, String)> {
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json) else {
+        return vec![];
+    };
+    let mut v = vec![];
+    for (id, lvs) in m {
+        let Ok(id) = id.parse::<u32>() else { continue };
+        for lv in lvs.as_array().into_iter().flatten() {
+            if let Some(f) = lv
+                .pointer("/tags/ceph.cluster_fsid")
+                .and_then(|f| f.as_str())
+            {
+                v.push((id, f.to_string()));
+            }
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FSID: &str = "5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11";
+
+    fn empty() -> DiskFacts {
+        DiskFacts {
+            path: "/dev/nvme1n1".into(),
+            exists: true,
+            kname: "nvme1n1".into(),
+            size: 2_000_398_934_016,
+            serial: Some("S6XXNS0W123456".into()),
+            kind: "disk".into(),
+            ..DiskFacts::default()
+        }
+    }
+
+    #[test]
+    fn an_empty_disk_becomes_osds() {
+        assert_eq!(verdict(&empty(), Some(FSID), &[]), Verdict::Empty);
+        assert_eq!(verdict(&empty(), None, &[]), Verdict::Empty);
+    }
+
+    #[test]
+    fn a_disk_with_a_filesystem_is_refused_and_says_what_it_found() {
+        let d = DiskFacts {
+            signatures: vec!["ext4".into()],
+            ..empty()
+        };
+        let Verdict::Refused { found } = verdict(&d, Some(FSID), &[]) else {
+            panic!("not refused")
+        };
+        assert_eq!(found, vec!["a ext4 signature".to_string()]);
+    }
+
+    #[test]
+    fn partitions_lvm_raid_and_mounts_are_refused() {
+        for d in [
+            DiskFacts {
+                signatures: vec!["gpt".into()],
+                children: vec!["nvme1n1p1".into()],
+                ..empty()
+            },
+            DiskFacts {
+                signatures: vec!["LVM2_member".into()],
+                lvm_pv: true,
+                holders: vec!["dm-0".into()],
+                ..empty()
+            },
+            DiskFacts {
+                signatures: vec!["linux_raid_member".into()],
+                md: true,
+                ..empty()
+            },
+            DiskFacts {
+                mounts: vec!["/srv".into()],
+                ..empty()
+            },
+            DiskFacts {
+                boot: true,
+                ..empty()
+            },
+            DiskFacts {
+                swap: true,
+                ..empty()
+            },
+            DiskFacts {
+                exists: false,
+                ..empty()
+            },
+        ] {
+            assert!(
+                matches!(verdict(&d, Some(FSID), &[]), Verdict::Refused { .. }),
+                "{d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn our_own_osds_are_left_alone_and_foreign_ones_refused() {
+        let ours = DiskFacts {
+            osds: vec![(0, FSID.into()), (1, FSID.into())],
+            ..empty()
+        };
+        assert_eq!(
+            verdict(&ours, Some(FSID), &[]),
+            Verdict::Ours { osds: vec![0, 1] }
+        );
+        let foreign = DiskFacts {
+            osds: vec![(3, "00000000-0000-4000-8000-000000000000".into())],
+            ..empty()
+        };
+        let Verdict::Refused { found } = verdict(&foreign, Some(FSID), &[]) else {
+            panic!("foreign OSDs not refused")
+        };
+        assert!(found[0].contains("another Ceph cluster"), "{found:?}");
+        // Before this cluster exists, any OSD is someone else's (PITFALLS 16).
+        assert!(matches!(verdict(&ours, None, &[]), Verdict::Refused { .. }));
+    }
+
+    #[test]
+    fn wiping_needs_the_serial_and_never_touches_mounted_or_boot_disks() {
+        let d = DiskFacts {
+            signatures: vec!["ext4".into()],
+            ..empty()
+        };
+        assert!(matches!(
+            verdict(&d, Some(FSID), &["OTHER".into()]),
+            Verdict::Refused { .. }
+        ));
+        // The path is not enough for a disk that has a serial.
+        assert!(matches!(
+            verdict(&d, Some(FSID), &["/dev/nvme1n1".into()]),
+            Verdict::Refused { .. }
+        ));
+        assert!(matches!(
+            verdict(&d, Some(FSID), &["S6XXNS0W123456".into()]),
+            Verdict::Wipe { .. }
+        ));
+        let mounted = DiskFacts {
+            mounts: vec!["/srv".into()],
+            ..d.clone()
+        };
+        assert!(matches!(
+            verdict(&mounted, Some(FSID), &["S6XXNS0W123456".into()]),
+            Verdict::Refused { .. }
+        ));
+        let boot = DiskFacts { boot: true, ..d };
+        assert!(matches!(
+            verdict(&boot, Some(FSID), &["S6XXNS0W123456".into()]),
+            Verdict::Refused { .. }
+        ));
+    }
+
+    #[test]
+    fn a_loop_device_without_serial_is_named_by_path() {
+        let d = DiskFacts {
+            path: "/dev/loop3".into(),
+            kname: "loop3".into(),
+            serial: None,
+            kind: "loop".into(),
+            signatures: vec!["ext4".into()],
+            ..empty()
+        };
+        assert!(matches!(
+            verdict(&d, None, &["/dev/loop3".into()]),
+            Verdict::Wipe { .. }
+        ));
+    }
+
+    #[test]
+    fn parses_the_disk_script_output() {
+        let out = "@@disk /dev/loop2\nkname loop2\nsize 8388608\nkind loop\nserial \nsig ext4\nsig ext4\nmount /mnt/data\nraw {}\nlvm {}\n@@disk /dev/loop9\nabsent\n@@disk /dev/loop3\nkname loop3\nsize 8388608\nkind loop\nserial \nsig ceph_bluestore\nraw {\"a1\": {\"ceph_fsid\": \"5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11\", \"device\": \"/dev/loop3\", \"osd_id\": 4, \"osd_uuid\": \"a1\", \"type\": \"bluestore\"}}\nlvm {}\n";
+        let d = parse_disks(out);
+        assert_eq!(d.len(), 3);
+        assert_eq!(d[0].signatures, vec!["ext4"]);
+        assert_eq!(d[0].mounts, vec!["/mnt/data"]);
+        assert_eq!(d[0].size, 8388608 * 512);
+        assert_eq!(d[0].serial, None);
+        assert!(!d[1].exists);
+        assert_eq!(d[2].osds, vec![(4, FSID.to_string())]);
+        assert!(d[2].signatures.is_empty());
+        assert_eq!(
+            verdict(&d[2], Some(FSID), &[]),
+            Verdict::Ours { osds: vec![4] }
+        );
+    }
+
+    #[test]
+    fn the_script_quotes_device_paths() {
+        let s = disk_script(&["/dev/disk/by-id/nvme-Samsung SSD".into()]);
+        assert!(s.contains("'/dev/disk/by-id/nvme-Samsung SSD'"));
+    }
+}

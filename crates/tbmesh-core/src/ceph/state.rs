@@ -1,0 +1,407 @@
+//! What the cluster already has, read from Ceph's own JSON output: monitors,
+//! managers, OSDs, pools, health and PG states. Parsers are pure and tested
+//! on output captured from Ceph 18.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::net::Ipv4Addr;
+
+/// A monitor in the monmap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mon {
+    pub name: String,
+    /// Every IP of its public address vector (v2 and v1 share one normally).
+    pub addrs: Vec<Ipv4Addr>,
+    pub in_quorum: bool,
+}
+
+/// An OSD in the OSD map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Osd {
+    pub id: u32,
+    pub host: Option<String>,
+    pub up: bool,
+    pub r#in: bool,
+    pub public_addr: Option<Ipv4Addr>,
+    pub cluster_addr: Option<Ipv4Addr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pool {
+    pub name: String,
+    pub size: u32,
+    pub min_size: u32,
+    pub autoscale: String,
+    pub applications: Vec<String>,
+}
+
+/// One health check: `MGR_MODULE_DEPENDENCY`, its severity and messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthCheck {
+    pub code: String,
+    pub severity: String,
+    pub summary: String,
+    pub detail: Vec<String>,
+}
+
+/// The cluster as Ceph reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CephState {
+    pub fsid: Option<String>,
+    pub mons: Vec<Mon>,
+    /// Active manager first, then standbys.
+    pub mgrs: Vec<String>,
+    pub osds: Vec<Osd>,
+    pub pools: Vec<Pool>,
+    pub health: String,
+    pub checks: Vec<HealthCheck>,
+    /// PG count per state (`active+clean`, `unknown`, ...).
+    pub pg_states: Vec<(String, u64)>,
+    pub num_pgs: u64,
+}
+
+fn json(text: &str, what: &str) -> Result<Value, String> {
+    serde_json::from_str(text.trim()).map_err(|e| format!("`{what}` did not print JSON: {e}"))
+}
+
+/// `10.100.0.12:6789/0` or `v2:10.100.0.12:3300/0` → the IP.
+fn ip_of(addr: &str) -> Option<Ipv4Addr> {
+    let a = addr
+        .strip_prefix("v2:")
+        .or(addr.strip_prefix("v1:"))
+        .unwrap_or(addr);
+    a.split([':', '/']).next()?.parse().ok()
+}
+
+/// The IPs of an `addrvec` object (`{"addrvec": [{"addr": ..}]}`).
+fn addrvec(v: Option<&Value>) -> Vec<Ipv4Addr> {
+    let mut ips: Vec<Ipv4Addr> = v
+        .and_then(|v| v.get("addrvec"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| ip_of(a.get("addr")?.as_str()?))
+        .collect();
+    ips.dedup();
+    ips
+}
+
+/// `ceph mon dump -f json` (has `quorum` since Nautilus).
+pub fn parse_mon_dump(text: &str) -> Result<(String, Vec<Mon>), String> {
+    let v = json(text, "ceph mon dump -f json")?;
+    let fsid = v["fsid"].as_str().unwrap_or_default().to_string();
+    let quorum: Vec<u64> = v["quorum"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .collect();
+    let mons = v["mons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let mut addrs = addrvec(m.get("public_addrs"));
+            if addrs.is_empty() {
+                addrs.extend(m["addr"].as_str().and_then(ip_of));
+            }
+            Mon {
+                name: m["name"].as_str().unwrap_or_default().to_string(),
+                addrs,
+                in_quorum: m["rank"].as_u64().is_some_and(|r| quorum.contains(&r)),
+            }
+        })
+        .collect();
+    Ok((fsid, mons))
+}
+
+/// `ceph mgr dump -f json`: active first, then standbys.
+pub fn parse_mgr_dump(text: &str) -> Result<Vec<String>, String> {
+    let v = json(text, "ceph mgr dump -f json")?;
+    let mut names = vec![];
+    if let Some(a) = v["active_name"].as_str().filter(|a| !a.is_empty()) {
+        names.push(a.to_string());
+    }
+    for s in v["standbys"].as_array().into_iter().flatten() {
+        names.extend(s["name"].as_str().map(str::to_string));
+    }
+    Ok(names)
+}
+
+/// `ceph osd dump -f json` for state and addresses, `ceph osd tree -f json`
+/// for the host of each OSD.
+pub fn parse_osds(dump: &str, tree: &str) -> Result<Vec<Osd>, String> {
+    let d = json(dump, "ceph osd dump -f json")?;
+    let t = json(tree, "ceph osd tree -f json")?;
+    let mut host_of = std::collections::BTreeMap::new();
+    for n in t["nodes"].as_array().into_iter().flatten() {
+        if n["type"] == "host" {
+            for c in n["children"].as_array().into_iter().flatten() {
+                if let (Some(id), Some(name)) = (c.as_i64(), n["name"].as_str()) {
+                    host_of.insert(id, name.to_string());
+                }
+            }
+        }
+    }
+    let mut osds: Vec<Osd> = d["osds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            let id = o["osd"].as_u64()?;
+            let first = |k: &str, vec: &str| {
+                addrvec(o.get(vec))
+                    .first()
+                    .copied()
+                    .or_else(|| o[k].as_str().and_then(ip_of))
+                    .filter(|ip| !ip.is_unspecified())
+            };
+            Some(Osd {
+                id: u32::try_from(id).ok()?,
+                host: host_of.get(&(id as i64)).cloned(),
+                up: o["up"].as_u64() == Some(1),
+                r#in: o["in"].as_u64() == Some(1),
+                public_addr: first("public_addr", "public_addrs"),
+                cluster_addr: first("cluster_addr", "cluster_addrs"),
+            })
+        })
+        .collect();
+    osds.sort_by_key(|o| o.id);
+    Ok(osds)
+}
+
+/// `ceph osd pool ls detail -f json`.
+pub fn parse_pools(text: &str) -> Result<Vec<Pool>, String> {
+    let v = json(text, "ceph osd pool ls detail -f json")?;
+    Ok(v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| Pool {
+            name: p["pool_name"].as_str().unwrap_or_default().to_string(),
+            size: p["size"].as_u64().unwrap_or(0) as u32,
+            min_size: p["min_size"].as_u64().unwrap_or(0) as u32,
+            autoscale: p["pg_autoscale_mode"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            applications: p["application_metadata"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// `ceph health detail -f json`: status and checks.
+pub fn parse_health(text: &str) -> Result<(String, Vec<HealthCheck>), String> {
+    let v = json(text, "ceph health detail -f json")?;
+    let status = v["status"].as_str().unwrap_or_default().to_string();
+    let checks = v["checks"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(code, c)| HealthCheck {
+            code: code.clone(),
+            severity: c["severity"].as_str().unwrap_or_default().to_string(),
+            summary: c["summary"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            detail: c["detail"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d["message"].as_str().map(str::to_string))
+                .collect(),
+        })
+        .collect();
+    Ok((status, checks))
+}
+
+/// `ceph pg stat -f json`: PG count per state.
+pub fn parse_pg_stat(text: &str) -> Result<(u64, Vec<(String, u64)>), String> {
+    let v = json(text, "ceph pg stat -f json")?;
+    let sum = v.get("pg_summary").unwrap_or(&v);
+    let num = sum["num_pgs"].as_u64().unwrap_or(0);
+    let states = sum["num_pg_by_state"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| Some((s["name"].as_str()?.to_string(), s["num"].as_u64()?)))
+        .collect();
+    Ok((num, states))
+}
+
+/// The script that prints what [`parse_state`] reads; run on a node with
+/// the admin keyring. Each command is bounded so a cluster without quorum
+/// answers "no" instead of hanging.
+pub fn state_script() -> String {
+    let mut s = String::from("export LC_ALL=C\nif ! [ -r /etc/ceph/ceph.conf ] || ! [ -r /etc/ceph/ceph.client.admin.keyring ]; then echo '@@ceph none'; exit 0; fi\n");
+    // No monitor quorum: say so at once rather than wait on every command.
+    s.push_str("timeout 12 ceph --connect-timeout 10 mon stat >/dev/null 2>&1 || { echo '@@ceph none'; exit 0; }\n");
+    for (name, cmd) in STATE_CMDS {
+        s.push_str(&format!(
+            "echo '@@ceph {name}'; timeout 20 ceph --connect-timeout 15 {cmd} -f json 2>/dev/null; echo\n"
+        ));
+    }
+    s
+}
+
+const STATE_CMDS: [(&str, &str); 7] = [
+    ("mon", "mon dump"),
+    ("mgr", "mgr dump"),
+    ("osd-dump", "osd dump"),
+    ("osd-tree", "osd tree"),
+    ("pools", "osd pool ls detail"),
+    ("health", "health detail"),
+    ("pg", "pg stat"),
+];
+
+/// Parse [`state_script`]'s output. `None`: no cluster answered on the node.
+pub fn parse_state(out: &str) -> Result<Option<CephState>, String> {
+    let mut parts: std::collections::BTreeMap<&str, String> = Default::default();
+    let mut cur: Option<&str> = None;
+    for l in out.lines() {
+        if let Some(h) = l.strip_prefix("@@ceph ") {
+            if h == "none" {
+                return Ok(None);
+            }
+            cur = Some(h);
+            parts.insert(h, String::new());
+        } else if let Some(c) = cur {
+            if let Some(b) = parts.get_mut(c) {
+                b.push_str(l);
+                b.push('\n');
+            }
+        }
+    }
+    let mon = parts.get("mon").map(String::as_str).unwrap_or("");
+    if mon.trim().is_empty() {
+        return Ok(None);
+    }
+    let (fsid, mons) = parse_mon_dump(mon)?;
+    let get = |k: &str| parts.get(k).map(String::as_str).unwrap_or("").to_string();
+    let or_empty = |t: String, empty: &str| {
+        if t.trim().is_empty() {
+            empty.to_string()
+        } else {
+            t
+        }
+    };
+    let mgrs = parse_mgr_dump(&or_empty(get("mgr"), "{}"))?;
+    let osds = parse_osds(
+        &or_empty(get("osd-dump"), "{}"),
+        &or_empty(get("osd-tree"), "{}"),
+    )?;
+    let pools = parse_pools(&or_empty(get("pools"), "[]"))?;
+    let (health, checks) = parse_health(&or_empty(get("health"), "{}"))?;
+    let (num_pgs, pg_states) = parse_pg_stat(&or_empty(get("pg"), "{}"))?;
+    Ok(Some(CephState {
+        fsid: Some(fsid).filter(|f| !f.is_empty()),
+        mons,
+        mgrs,
+        osds,
+        pools,
+        health,
+        checks,
+        pg_states,
+        num_pgs,
+    }))
+}
+
+impl CephState {
+    pub fn mon(&self, name: &str) -> Option<&Mon> {
+        self.mons.iter().find(|m| m.name == name)
+    }
+
+    pub fn pool(&self, name: &str) -> Option<&Pool> {
+        self.pools.iter().find(|p| p.name == name)
+    }
+
+    /// Every PG is active+clean (and there is at least one).
+    pub fn all_pgs_clean(&self) -> bool {
+        self.num_pgs > 0
+            && self
+                .pg_states
+                .iter()
+                .all(|(s, n)| *n == 0 || s == "active+clean")
+            && self
+                .pg_states
+                .iter()
+                .filter(|(s, _)| s == "active+clean")
+                .map(|(_, n)| n)
+                .sum::<u64>()
+                == self.num_pgs
+    }
+
+    pub fn osds_on(&self, host: &str) -> Vec<&Osd> {
+        self.osds
+            .iter()
+            .filter(|o| o.host.as_deref() == Some(host))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub const MON_DUMP: &str = r#"{"epoch":1,"fsid":"5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11","modified":"2026-11-26T13:00:00.000000+0000","created":"2026-11-26T13:00:00.000000+0000","min_mon_release":18,"min_mon_release_name":"reef","election_strategy":1,"disallowed_leaders: ":"","stretch_mode":false,"tiebreaker_mon":"","removed_ranks: ":"","features":{"persistent":["kraken","luminous","mimic","osdmap-prune","nautilus","octopus","pacific","elector-pinging","quincy","reef"],"optional":[]},"mons":[{"rank":0,"name":"n2","public_addrs":{"addrvec":[{"type":"v2","addr":"10.100.0.12:3300","nonce":0},{"type":"v1","addr":"10.100.0.12:6789","nonce":0}]},"addr":"10.100.0.12:6789/0","public_addr":"10.100.0.12:6789/0","priority":0,"weight":0,"crush_location":"{}"},{"rank":1,"name":"n3","public_addrs":{"addrvec":[{"type":"v2","addr":"10.100.0.13:3300","nonce":0},{"type":"v1","addr":"10.100.0.13:6789","nonce":0}]},"addr":"10.100.0.13:6789/0","public_addr":"10.100.0.13:6789/0","priority":0,"weight":0,"crush_location":"{}"},{"rank":2,"name":"n4","public_addrs":{"addrvec":[{"type":"v2","addr":"10.100.0.14:3300","nonce":0},{"type":"v1","addr":"10.100.0.14:6789","nonce":0}]},"addr":"10.100.0.14:6789/0","public_addr":"10.100.0.14:6789/0","priority":0,"weight":0,"crush_location":"{}"}],"quorum":[0,1]}"#;
+
+    #[test]
+    fn reads_monitors_their_addresses_and_quorum() {
+        let (fsid, mons) = parse_mon_dump(MON_DUMP).unwrap();
+        assert_eq!(fsid, "5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11");
+        assert_eq!(mons.len(), 3);
+        assert_eq!(mons[0].addrs, vec![Ipv4Addr::new(10, 100, 0, 12)]);
+        assert!(mons[1].in_quorum);
+        assert!(!mons[2].in_quorum);
+    }
+
+    #[test]
+    fn reads_osds_with_hosts_and_addresses() {
+        let dump = r#"{"fsid":"x","osds":[{"osd":1,"uuid":"u1","up":1,"in":1,"public_addrs":{"addrvec":[{"type":"v2","addr":"10.100.0.12:6802","nonce":1},{"type":"v1","addr":"10.100.0.12:6803","nonce":1}]},"cluster_addrs":{"addrvec":[{"type":"v2","addr":"10.100.0.12:6804","nonce":1}]},"public_addr":"10.100.0.12:6803/1","cluster_addr":"10.100.0.12:6805/1"},{"osd":0,"up":0,"in":1,"public_addrs":{"addrvec":[]},"cluster_addrs":{"addrvec":[]},"public_addr":"(unrecognized address family 0)/0","cluster_addr":"(unrecognized address family 0)/0"}]}"#;
+        let tree = r#"{"nodes":[{"id":-1,"name":"default","type":"root","children":[-3]},{"id":-3,"name":"n2","type":"host","children":[1,0]},{"id":0,"name":"osd.0","type":"osd","status":"down"},{"id":1,"name":"osd.1","type":"osd","status":"up"}],"stray":[]}"#;
+        let osds = parse_osds(dump, tree).unwrap();
+        assert_eq!(osds.len(), 2);
+        assert_eq!(osds[0].id, 0);
+        assert!(!osds[0].up && osds[0].r#in);
+        assert_eq!(osds[0].cluster_addr, None);
+        assert_eq!(osds[1].host.as_deref(), Some("n2"));
+        assert_eq!(osds[1].cluster_addr, Some(Ipv4Addr::new(10, 100, 0, 12)));
+    }
+
+    #[test]
+    fn reads_pools_health_and_pgs() {
+        let pools = parse_pools(r#"[{"pool_id":1,"pool_name":".mgr","size":3,"min_size":2,"pg_autoscale_mode":"on","application_metadata":{"mgr":{}}},{"pool_id":2,"pool_name":"cephtb4","size":3,"min_size":2,"pg_autoscale_mode":"on","application_metadata":{"rbd":{}}}]"#).unwrap();
+        assert_eq!(pools[1].name, "cephtb4");
+        assert_eq!(pools[1].applications, vec!["rbd"]);
+        let (status, checks) = parse_health(r#"{"status":"HEALTH_WARN","checks":{"MGR_MODULE_DEPENDENCY":{"severity":"HEALTH_WARN","summary":{"message":"Module 'restful' has failed dependency: PyO3 modules do not yet support subinterpreters, see https://github.com/PyO3/pyo3/issues/576","count":1},"detail":[{"message":"Module 'restful' has failed dependency: PyO3 modules do not yet support subinterpreters, see https://github.com/PyO3/pyo3/issues/576"}],"muted":false}},"mutes":[]}"#).unwrap();
+        assert_eq!(status, "HEALTH_WARN");
+        assert_eq!(checks[0].code, "MGR_MODULE_DEPENDENCY");
+        let (n, states) = parse_pg_stat(r#"{"pg_ready":true,"pg_summary":{"num_pg_by_state":[{"name":"active+clean","num":33}],"num_pgs":33,"num_bytes":0}}"#).unwrap();
+        assert_eq!(n, 33);
+        assert_eq!(states, vec![("active+clean".to_string(), 33)]);
+    }
+
+    #[test]
+    fn a_node_without_a_cluster_says_none() {
+        assert_eq!(parse_state("@@ceph none\n").unwrap(), None);
+        assert_eq!(parse_state("@@ceph mon\n\n@@ceph mgr\n").unwrap(), None);
+    }
+
+    #[test]
+    fn new_pgs_in_unknown_are_not_clean() {
+        let mut s = CephState {
+            num_pgs: 33,
+            pg_states: vec![("active+clean".into(), 32), ("unknown".into(), 1)],
+            ..CephState::default()
+        };
+        assert!(!s.all_pgs_clean());
+        s.pg_states = vec![("active+clean".into(), 33)];
+        assert!(s.all_pgs_clean());
+        s.num_pgs = 0;
+        s.pg_states.clear();
+        assert!(!s.all_pgs_clean());
+    }
+}

@@ -1,0 +1,519 @@
+//! The Ceph and tune phases on the cluster: the gate (the mesh must verify
+//! first), facts about Ceph and the OSD devices, the plan from
+//! `tbmesh_core::ceph`, and its steps run in order. Keyrings are carried
+//! from node to node inside scripts and never printed or logged.
+
+use crate::exit::{ExitStatus, Fail};
+use crate::printer::Printer;
+use crate::progress::Progress;
+use crate::session::Session;
+use crate::transport::Transport;
+use anyhow::anyhow;
+use serde_json::json;
+use std::time::Instant;
+use tbmesh_core::ceph::plan::{self as cplan, NodeCeph, PLAIN_PACKAGES};
+use tbmesh_core::ceph::state::{self, CephState};
+use tbmesh_core::ceph::tune::{tune_node, NodeTune};
+use tbmesh_core::ceph::{conf, disks, Backend, CephPlan, StepKind};
+use tbmesh_core::facts::Facts;
+use tbmesh_core::render::{shell_quote, Phase};
+use tbmesh_core::Cluster;
+
+/// The Ceph phases asked for: with `[ceph]` in the spec, both by default.
+pub fn wanted(c: &Cluster, phases: &[Phase]) -> Vec<Phase> {
+    if c.spec.ceph.is_none() {
+        return vec![];
+    }
+    [Phase::Ceph, Phase::Tune]
+        .into_iter()
+        .filter(|p| phases.is_empty() || phases.contains(p))
+        .collect()
+}
+
+/// Every node reaches every router address with full-MTU DF pings.
+fn gate_script(c: &Cluster, i: usize) -> String {
+    let size = c.spec.fabric.mtu.value.saturating_sub(28);
+    let own = c.router_ips[i];
+    let mut s = String::from("fail=0\n");
+    for (j, ip) in c.router_ips.iter().enumerate() {
+        if j != i {
+            s.push_str(&format!(
+                "ok=0; for t in 1 2 3 4 5; do ping -M do -s {size} -c 1 -W 1 -I {own} {ip} >/dev/null 2>&1 && {{ ok=1; break; }}; sleep 1; done; [ $ok = 1 ] || {{ echo '{} ({ip}) not reachable with {size}-byte DF pings'; fail=1; }}\n",
+                c.node_name(j)
+            ));
+        }
+    }
+    s.push_str("exit $fail\n");
+    s
+}
+
+/// The gate: nothing Ceph happens until the mesh verifies.
+pub fn gate(session: &Session, progress: &Progress) -> Result<(), Fail> {
+    let c = &session.loaded.cluster;
+    let mut bad = vec![];
+    for (i, r) in session.each(&session.all(), |i, t| t.run(&gate_script(c, i))) {
+        let out = r.map_err(Fail::from_host)?;
+        if !out.ok() {
+            bad.push(format!(
+                "{}: {}",
+                c.node_name(i),
+                out.stdout.trim().replace('\n', "; ")
+            ));
+        }
+    }
+    if !bad.is_empty() {
+        return Err(Fail::failure(anyhow!(
+            "the mesh does not verify, so the Ceph phase did not start (nothing Ceph was touched):\n  {}",
+            bad.join("\n  ")
+        ))
+        .hint("run `tbmesh apply --phase links --phase network --phase fabric` and `tbmesh verify`"));
+    }
+    progress.note(
+        "gate: every node reaches every router address at full MTU with DF set",
+        json!({"event": "gate", "ok": true}),
+    );
+    Ok(())
+}
+
+fn node_script(c: &Cluster, i: usize) -> String {
+    let name = shell_quote(c.node_name(i));
+    let devs: Vec<String> = c.nodes()[i]
+        .osd_devices
+        .iter()
+        .map(|d| d.value.clone())
+        .collect();
+    let mut s = format!(
+        "echo '@@n conf'; if [ -f /etc/pve/ceph.conf ]; then base64 -w0 /etc/pve/ceph.conf; elif [ -f /etc/ceph/ceph.conf ]; then base64 -w0 /etc/ceph/ceph.conf; fi; echo\n\
+         echo '@@n flags'\n\
+         [ -f {k0} ] && [ -f {k1} ] && echo keys\n\
+         [ -f {bs}/monmap ] && [ -f {bs}/mon.keyring ] && echo bootstrap\n\
+         [ -f /var/lib/ceph/mon/ceph-{name}/keyring ] && echo mon\n\
+         [ -f /var/lib/ceph/mgr/ceph-{name}/keyring ] && echo mgr\n\
+         [ \"$(systemd-detect-virt -c 2>/dev/null)\" != none ] && echo container\n\
+         for p in {pkgs}; do dpkg-query -W -f '${{db:Status-Abbrev}}' $p 2>/dev/null | grep -q '^ii' || echo missing $p; done\n\
+         echo '@@n disks'\n",
+        k0 = cplan::NODE_KEYRINGS[0],
+        k1 = cplan::NODE_KEYRINGS[1],
+        bs = cplan::BOOTSTRAP_DIR,
+        pkgs = PLAIN_PACKAGES.join(" "),
+    );
+    s.push_str(&disks::disk_script(&devs));
+    s
+}
+
+fn parse_node(out: &str) -> Result<NodeCeph, String> {
+    let mut n = NodeCeph::default();
+    let (head, disks_out) = out.split_once("@@n disks\n").unwrap_or((out, ""));
+    let mut sec = "";
+    for l in head.lines() {
+        if let Some(s) = l.strip_prefix("@@n ") {
+            sec = if s == "conf" { "conf" } else { "flags" };
+            continue;
+        }
+        match (sec, l.trim()) {
+            ("conf", b) if !b.is_empty() => {
+                let bytes =
+                    tbmesh_core::ceph::b64_decode(b).map_err(|e| format!("ceph.conf: {e}"))?;
+                n.conf = Some(String::from_utf8_lossy(&bytes).into_owned());
+            }
+            ("flags", "keys") => n.has_keys = true,
+            ("flags", "bootstrap") => n.has_bootstrap = true,
+            ("flags", "mon") => n.mon_data = true,
+            ("flags", "mgr") => n.mgr_data = true,
+            ("flags", "container") => n.container = true,
+            ("flags", m) if m.starts_with("missing ") => {
+                n.missing_packages.push(m[8..].to_string())
+            }
+            _ => {}
+        }
+    }
+    n.disks = disks::parse_disks(disks_out);
+    Ok(n)
+}
+
+/// What the cluster and every node have, for the plan.
+pub struct Gathered {
+    pub backend: Backend,
+    pub nodes: Vec<NodeCeph>,
+    pub state: Option<CephState>,
+}
+
+pub fn gather(session: &Session, facts: &[Facts]) -> Result<Gathered, Fail> {
+    let c = &session.loaded.cluster;
+    let backend = facts.first().map_or(Backend::Plain, Backend::of);
+    let mut nodes = vec![];
+    for (i, r) in session.each(&session.all(), |i, t| t.run(&node_script(c, i))) {
+        let out = r.map_err(Fail::from_host)?;
+        nodes.push(
+            parse_node(&out.stdout)
+                .map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?,
+        );
+    }
+    let state = read_state(session, &nodes)?;
+    Ok(Gathered {
+        backend,
+        nodes,
+        state,
+    })
+}
+
+/// Ceph's view, from the first node with the admin keyring.
+pub fn read_state(session: &Session, nodes: &[NodeCeph]) -> Result<Option<CephState>, Fail> {
+    for (i, n) in nodes.iter().enumerate() {
+        if !n.has_keys {
+            continue;
+        }
+        let out = session.nodes[i]
+            .run(&state::state_script())
+            .map_err(Fail::from_host)?;
+        match state::parse_state(&out.stdout) {
+            Ok(Some(s)) => return Ok(Some(s)),
+            // One node without quorum answers for all: don't wait on each.
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(Fail::failure(anyhow!("{}: {e}", session.nodes[i].node()))),
+        }
+    }
+    Ok(None)
+}
+
+/// A new fsid, made by the first node's kernel.
+fn new_fsid(t: &dyn Transport) -> Result<String, Fail> {
+    let out = t
+        .run("cat /proc/sys/kernel/random/uuid")
+        .map_err(Fail::from_host)?;
+    let f = out.stdout.trim().to_string();
+    if conf::is_uuid(&f) {
+        Ok(f)
+    } else {
+        Err(Fail::failure(anyhow!(
+            "{}: could not make a UUID for the fsid",
+            t.node()
+        )))
+    }
+}
+
+pub fn make_plan(session: &Session, g: &Gathered, wipe: &[String]) -> Result<CephPlan, Fail> {
+    let c = &session.loaded.cluster;
+    let fsid = match g.state.as_ref().and_then(|s| s.fsid.clone()) {
+        Some(f) => f,
+        None => new_fsid(session.nodes[0].as_ref())?,
+    };
+    Ok(cplan::plan(
+        c,
+        g.backend,
+        &g.nodes,
+        g.state.as_ref(),
+        &fsid,
+        wipe,
+    ))
+}
+
+/// The tune values of every node (needs the OSD count per node).
+pub fn tunes(c: &Cluster, facts: &[Facts]) -> Vec<NodeTune> {
+    let per = c.spec.ceph.as_ref().map_or(1, |s| s.osds_per_device.value);
+    facts
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let devs: Vec<String> = c.nodes()[i]
+                .osd_devices
+                .iter()
+                .map(|d| d.value.clone())
+                .collect();
+            tune_node(c.node_name(i), f, per * devs.len() as u32, &devs)
+        })
+        .collect()
+}
+
+/// Run one step; Keys steps carry the keyrings from their source node.
+fn run_step(session: &Session, st: &cplan::CephStep) -> Result<(), String> {
+    let t = session.nodes[st.node_idx].as_ref();
+    let script = if st.kind == StepKind::Keys {
+        let from = st.from.ok_or("a keys step without a source")?;
+        let paths: Vec<String> = st
+            .script
+            .lines()
+            .map(|p| shell_quote(p.trim_start_matches('/')))
+            .collect();
+        let out = session.nodes[from]
+            .run(&format!(
+                "set -o pipefail; tar -C / -czf - {} | base64 -w0",
+                paths.join(" ")
+            ))
+            .map_err(|e| format!("{e:#}"))?;
+        if !out.ok() {
+            return Err(format!(
+                "reading the keyrings on {} failed: {}",
+                session.nodes[from].node(),
+                out.stderr.trim()
+            ));
+        }
+        // The archive only ever travels inside this script, never into a log.
+        format!("set -euo pipefail\numask 077\necho '{}' | base64 -d | tar -C / -xzf -\nchown -R ceph:ceph /var/lib/ceph/bootstrap-osd 2>/dev/null || true\n", out.stdout.trim())
+    } else {
+        st.script.clone()
+    };
+    let out = t.run(&script).map_err(|e| format!("{e:#}"))?;
+    if out.ok() {
+        Ok(())
+    } else {
+        let tail: Vec<&str> = out.stderr.lines().rev().take(8).collect();
+        Err(format!(
+            "exited with {}: {}",
+            out.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n    ")
+        ))
+    }
+}
+
+/// Run the plan's steps kind by kind; nodes in parallel where that is safe.
+pub fn run_plan(session: &Session, p: &CephPlan, progress: &Progress) -> Result<usize, String> {
+    let mut kinds: Vec<StepKind> = p.steps.iter().map(|s| s.kind).collect();
+    kinds.dedup();
+    let mut done = 0;
+    for kind in kinds {
+        let batch: Vec<&cplan::CephStep> = p.steps.iter().filter(|s| s.kind == kind).collect();
+        let groups: Vec<Vec<&cplan::CephStep>> = if kind.parallel(p.backend) {
+            vec![batch]
+        } else {
+            batch.into_iter().map(|s| vec![s]).collect()
+        };
+        for g in groups {
+            let results = std::thread::scope(|sc| {
+                let hs: Vec<_> = g
+                    .iter()
+                    .map(|st| {
+                        progress.report(
+                            &st.node,
+                            &format!("ceph: {}", st.why),
+                            json!({"event": "start", "phase": "ceph", "step": st.kind}),
+                        );
+                        (st, sc.spawn(move || run_step(session, st)))
+                    })
+                    .collect();
+                hs.into_iter()
+                    .map(|(st, h)| (st, h.join().unwrap_or_else(|_| Err("panicked".into()))))
+                    .collect::<Vec<_>>()
+            });
+            for (st, r) in results {
+                match r {
+                    Ok(()) => {
+                        done += 1;
+                        progress.report(
+                            &st.node,
+                            &format!("ceph: {:?} done", st.kind).to_lowercase(),
+                            json!({"event": "done", "phase": "ceph", "step": st.kind}),
+                        );
+                    }
+                    Err(e) => {
+                        return Err(format!(
+                            "{} {}: {e}",
+                            st.node,
+                            format!("{:?}", st.kind).to_lowercase()
+                        ))
+                    }
+                }
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Apply tune: `ceph config set` where the value differs, files where they differ.
+pub fn apply_tune(
+    session: &Session,
+    tunes: &[NodeTune],
+    progress: &Progress,
+) -> Result<usize, String> {
+    let mut changes = 0;
+    let dump = session.nodes[0]
+        .run("timeout 30 ceph config dump -f json")
+        .map_err(|e| format!("{e:#}"))?;
+    let current: serde_json::Value = serde_json::from_str(dump.stdout.trim()).unwrap_or(json!([]));
+    let has = |who: &str, key: &str, value: &str| {
+        current.as_array().into_iter().flatten().any(|e| {
+            let section = e["section"].as_str().unwrap_or_default();
+            let mask = e["mask"].as_str().unwrap_or_default();
+            let w = if mask.is_empty() {
+                section.to_string()
+            } else {
+                format!("{section}/{mask}")
+            };
+            w == who && e["name"] == key && e["value"] == value
+        })
+    };
+    for (i, t) in tunes.iter().enumerate() {
+        for v in &t.config {
+            if has(&v.who, &v.key, &v.value) {
+                continue;
+            }
+            let cmd = format!(
+                "ceph config set {} {} {}",
+                shell_quote(&v.who),
+                shell_quote(&v.key),
+                shell_quote(&v.value)
+            );
+            let out = session.nodes[0].run(&cmd).map_err(|e| format!("{e:#}"))?;
+            if !out.ok() {
+                return Err(format!("`{cmd}` failed: {}", out.stderr.trim()));
+            }
+            changes += 1;
+            progress.report(
+                session.nodes[i].node(),
+                &format!("tune: {} {} = {}", v.who, v.key, v.value),
+                json!({"event": "done", "phase": "tune", "key": v.key}),
+            );
+        }
+        for f in &t.files {
+            let b64 = tbmesh_core::ceph::b64_encode(f.content.as_bytes());
+            let p = shell_quote(&f.path);
+            let script = format!(
+                "set -eu\nnew=$(mktemp)\necho '{b64}' | base64 -d > \"$new\"\nif cmp -s \"$new\" {p}; then rm -f \"$new\"; echo same; exit 0; fi\ninstall -D -m {:o} \"$new\" {p}\nrm -f \"$new\"\n{}\necho changed\n",
+                f.mode, f.then
+            );
+            let out = session.nodes[i]
+                .run(&script)
+                .map_err(|e| format!("{e:#}"))?;
+            if !out.ok() {
+                return Err(format!(
+                    "{}: writing {} failed: {}",
+                    session.nodes[i].node(),
+                    f.path,
+                    out.stderr.trim()
+                ));
+            }
+            if out.stdout.contains("changed") {
+                changes += 1;
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// After the mesh phases: gate, plan, Ceph steps, tune. `None`: nothing
+/// to do (no `[ceph]`, phase not asked for, or no changes).
+pub fn after_mesh(
+    session: &Session,
+    facts: &[Facts],
+    phases: &[Phase],
+    wipe: &[String],
+    progress: &Progress,
+    printer: &Printer,
+) -> Result<Option<ExitStatus>, Fail> {
+    let c = &session.loaded.cluster;
+    let want = wanted(c, phases);
+    if want.is_empty() {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    gate(session, progress)?;
+    let mut changes = 0;
+    if want.contains(&Phase::Ceph) {
+        let g = gather(session, facts)?;
+        let p = make_plan(session, &g, wipe)?;
+        if !p.refusals.is_empty() {
+            return Err(Fail::failure(anyhow!(
+                "the Ceph phase stopped before touching any disk or daemon:\n  {}",
+                p.refusals.join("\n  ")
+            ))
+            .hint("use an empty device, or name a disk to wipe with `--wipe-disk SERIAL` (its path for a device without a serial); wiping destroys its data"));
+        }
+        if !p.steps.is_empty() {
+            progress.note(&format!("phase ceph ({}): {} step(s)", p.backend.as_str(), p.steps.len()), json!({"event": "phase", "phase": "ceph", "steps": p.steps.len(), "backend": p.backend}));
+            changes += run_plan(session, &p, progress)
+                .map_err(|e| Fail::failure(anyhow!("ceph phase failed: {e}")))?;
+        }
+    }
+    if want.contains(&Phase::Tune) {
+        let ts = tunes(c, facts);
+        for (i, t) in ts.iter().enumerate() {
+            for s in &t.skipped {
+                progress.report(
+                    c.node_name(i),
+                    &format!("tune: skipped {s}"),
+                    json!({"event": "skipped", "phase": "tune", "what": s}),
+                );
+            }
+        }
+        changes += apply_tune(session, &ts, progress)
+            .map_err(|e| Fail::failure(anyhow!("tune phase failed: {e}")))?;
+    }
+    if changes == 0 {
+        return Ok(None);
+    }
+    printer.note(format!(
+        "ceph and tune: {changes} change(s) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(Some(ExitStatus::Success))
+}
+
+/// `tbmesh plan`'s Ceph part: every step and tune value, with why.
+pub fn plan_text(
+    session: &Session,
+    facts: &[Facts],
+    phases: &[Phase],
+    wipe: &[String],
+) -> Result<(String, usize), Fail> {
+    let c = &session.loaded.cluster;
+    let want = wanted(c, phases);
+    let mut s = String::new();
+    let mut n = 0;
+    if want.contains(&Phase::Ceph) {
+        let g = gather(session, facts)?;
+        let p = make_plan(session, &g, wipe)?;
+        s.push_str(&format!(
+            "phase ceph ({}, fsid {}{})\n",
+            p.backend.as_str(),
+            p.fsid,
+            if p.new_cluster { ", new" } else { "" }
+        ));
+        for d in &p.disks {
+            s.push_str(&format!(
+                "  disk {}:{} {}\n",
+                d.node,
+                d.path,
+                serde_json::to_value(&d.verdict)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            ));
+        }
+        for r in &p.refusals {
+            s.push_str(&format!("  REFUSED: {r}\n"));
+        }
+        for st in &p.steps {
+            s.push_str(&format!("  {} [{:?}] # {}\n", st.node, st.kind, st.why));
+            for l in st.command.lines() {
+                s.push_str(&format!("      {l}\n"));
+            }
+        }
+        n += p.steps.len();
+    }
+    if want.contains(&Phase::Tune) {
+        s.push_str("phase tune\n");
+        for (i, t) in tunes(c, facts).iter().enumerate() {
+            for v in &t.config {
+                s.push_str(&format!(
+                    "  {} ceph config set {} {} {}   # {}\n",
+                    c.node_name(i),
+                    v.who,
+                    v.key,
+                    v.value,
+                    v.why
+                ));
+            }
+            for f in &t.files {
+                s.push_str(&format!(
+                    "  {} file {}   # {}\n",
+                    c.node_name(i),
+                    f.path,
+                    f.why
+                ));
+            }
+            for k in &t.skipped {
+                s.push_str(&format!("  {} skipped: {k}\n", c.node_name(i)));
+            }
+        }
+    }
+    Ok((s, n))
+}

@@ -62,7 +62,11 @@ pub enum Command {
         confirm_timeout: u32,
     },
     /// Check the cluster against the spec: ports, peers, MTU, routes, hops, adjacencies, boot persistence (reads hosts)
-    Verify,
+    Verify {
+        /// Print only the checks that failed (the summary line still counts all)
+        #[arg(long)]
+        failed: bool,
+    },
     /// Restore the files an apply changed [default: the newest apply]
     Rollback {
         #[arg(value_name = "APPLY_ID")]

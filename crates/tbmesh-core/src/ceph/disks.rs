@@ -163,8 +163,8 @@ if [ -b {q} ]; then
   # nodes until made; making a node changes no data.
   for p in /sys/class/block/$k/${{k}}p*; do
     [ -e "$p/dev" ] || continue
-    n=/dev/${{p##*/}}
-    [ -b "$n" ] || mknod "$n" b "$(cut -d: -f1 "$p/dev")" "$(cut -d: -f2 "$p/dev")" 2>/dev/null
+    n=/dev/${{p##*/}}; mm=$(cat "$p/dev")
+    if [ "$(stat -c %t:%T "$n" 2>/dev/null)" != "$(printf %x:%x ${{mm%:*}} ${{mm#*:}})" ]; then rm -f "$n"; mknod "$n" b ${{mm%:*}} ${{mm#*:}} 2>/dev/null; fi
     ceph-volume raw list "$n" --format json 2>/dev/null | tr -d '\n' | sed 's/^/raw /'; echo
   done
   ceph-volume lvm list {q} --format json 2>/dev/null | tr -d '\n' | sed 's/^/lvm /'; echo

@@ -28,7 +28,9 @@ pub fn run(
         printer.json(&serde_json::json!({ "problems": problems, "plan": plan, "ceph": ceph_text, "changes": plan.total_changes() + ceph_changes }));
     } else {
         printer.text(plan_text(&plan));
-        printer.text(ceph_text);
+        if !ceph_text.is_empty() {
+            printer.text(ceph_text);
+        }
     }
     engine::report_problems(&problems, printer)?;
     Ok(ExitStatus::Success)

@@ -14,7 +14,11 @@ const MARKER: &str = ".tbmesh-render";
 
 pub fn run(spec: Option<&Path>, out: &Path, printer: &Printer) -> CmdResult {
     let loaded = specfile::load(spec, printer)?;
-    let rendered = render(&loaded.cluster, &RenderOptions::default());
+    let mut rendered = render(&loaded.cluster, &RenderOptions::default());
+    // tbmesh-ceph: cluster/ceph.sh and the ceph.conf of each backend
+    rendered
+        .cluster
+        .extend(crate::ceph::render_files(&loaded.cluster));
     prepare(out)?;
     let written = write_tree(out, &rendered)
         .with_context(|| format!("writing the render into {}", out.display()))?;

@@ -1,12 +1,132 @@
 //! `tbmesh verify`: check the cluster against the spec (reads hosts).
+//!
+//! Two round trips per node, nodes in parallel: the facts and plan that
+//! `tbmesh plan` also reads, then one probe script (tbmesh_core::verify).
+//! Everything is judged by the pure `verify::evaluate`.
 
-use crate::exit::{CmdResult, Fail};
-use crate::printer::Printer;
-use crate::session::HostOptions;
+use crate::engine::{self, Prepared};
+use crate::exit::{CmdResult, ExitStatus, Fail};
+use crate::printer::{Printer, Table};
+use crate::session::{HostOptions, Session};
+use crate::specfile;
+use crate::transport::is_unreachable;
+use anyhow::anyhow;
+use serde_json::json;
 use std::path::Path;
+use std::time::Instant;
+use tbmesh_core::verify::{self, Observed, Probes, Report};
 
-pub fn run(_spec: Option<&Path>, _host: &HostOptions, _printer: &Printer) -> CmdResult {
-    Err(Fail::failure(anyhow::anyhow!(
-        "tbmesh verify is being written"
-    )))
+pub fn run(
+    spec: Option<&Path>,
+    failed_only: bool,
+    host: &HostOptions,
+    printer: &Printer,
+) -> CmdResult {
+    let started = Instant::now();
+    let loaded = specfile::load(spec, printer)?;
+    let session = Session::open(loaded, host)?;
+    // Only the mesh phases: their files must be in place.
+    let Prepared { facts, plan, .. } = engine::prepare(&session, &engine::MESH_PHASES, printer)?;
+    let probes = probe(&session, printer)?;
+    let c = &session.loaded.cluster;
+    let seen: Vec<Observed> = (0..c.nodes().len())
+        .map(|i| Observed {
+            facts: &facts[i],
+            plan: &plan.nodes[i],
+            probes: &probes[i],
+        })
+        .collect();
+    let report = verify::evaluate(c, &seen);
+    let secs = started.elapsed().as_secs_f64();
+    let failed = report.failed().count();
+    if printer.json {
+        printer.json(&json!({
+            "ok": report.ok(),
+            "checks": report.checks,
+            "failed": failed,
+            "notes": report.notes,
+            "seconds": secs,
+        }));
+    } else {
+        printer.text(report_text(&report, failed_only));
+        printer.line(format!(
+            "{} checks, {failed} failed ({secs:.1} s)",
+            report.checks.len()
+        ));
+    }
+    Ok(if report.ok() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+/// Run the probe script on every node; a node that can't be reached ends
+/// the command with status 3.
+fn probe(session: &Session, printer: &Printer) -> Result<Vec<Probes>, Fail> {
+    let c = &session.loaded.cluster;
+    let results = session.each(&session.all(), |i, t| {
+        let out = t.run(&verify::probe_script(c, i))?;
+        verify::parse_probes(&out.stdout).map_err(|e| {
+            anyhow!(
+                "reading the probes of {}: {e}{}",
+                t.node(),
+                if out.stderr.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("\n{}", out.stderr.trim())
+                }
+            )
+        })
+    });
+    let mut probes = vec![];
+    let mut unreachable = vec![];
+    let mut other = vec![];
+    for (_, r) in results {
+        match r {
+            Ok(p) => probes.push(p),
+            Err(e) if is_unreachable(&e) => unreachable.push(format!("{e:#}")),
+            Err(e) => other.push(format!("{e:#}")),
+        }
+    }
+    if !unreachable.is_empty() {
+        for u in &unreachable {
+            printer.note(format!("error: {u}"));
+        }
+        return Err(Fail {
+            status: ExitStatus::Unreachable,
+            error: anyhow!("{} node(s) could not be reached", unreachable.len()),
+            hint: Some(
+                "check the host in the spec, `ssh` to it by hand, and the host key in known_hosts"
+                    .into(),
+            ),
+        });
+    }
+    if !other.is_empty() {
+        return Err(Fail::failure(anyhow!("{}", other.join("\n"))));
+    }
+    Ok(probes)
+}
+
+/// The checks as a table, then the notes.
+pub fn report_text(report: &Report, failed_only: bool) -> String {
+    let mut t = Table::new(["CHECK", "NODE", "SUBJECT", "RESULT", "DETAIL"]);
+    for c in report.checks.iter().filter(|c| !failed_only || !c.ok) {
+        t.row([
+            c.name.to_string(),
+            c.node.clone(),
+            c.subject.clone(),
+            if c.ok { "ok" } else { "FAILED" }.to_string(),
+            c.detail.clone(),
+        ]);
+    }
+    let mut s = if failed_only && report.ok() {
+        String::new()
+    } else {
+        t.render()
+    };
+    for n in &report.notes {
+        s.push_str(&format!("note: {n}\n"));
+    }
+    s
 }

@@ -1,1 +1,263 @@
 //! `tbmesh verify` on the lab: a verified mesh, a cut cable, a deaf port.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tbmesh_lab::lab::LinkAction;
+use tbmesh_lab::state::Backend;
+
+use crate::support::{log, TestLab};
+
+/// Run the tbmesh binary against `spec`.
+fn tbmesh(spec: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tbmesh"))
+        .arg("-f")
+        .arg(spec)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running tbmesh")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn spec_of(lab: &TestLab) -> PathBuf {
+    lab.dir.dir.join("tbmesh.toml")
+}
+
+fn apply(spec: &Path) {
+    let out = tbmesh(spec, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "apply failed:\n{}", text(&out));
+}
+
+/// `tbmesh verify --json`: exit code, the document, and the time it took.
+fn verify_json(spec: &Path) -> (Option<i32>, Value, Duration) {
+    let started = Instant::now();
+    let out = tbmesh(spec, &["verify", "--json"]);
+    let took = started.elapsed();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "verify --json is not one JSON document ({e}):\n{}",
+            text(&out)
+        )
+    });
+    (out.status.code(), doc, took)
+}
+
+/// Checks of one kind on one node and subject.
+fn checks<'a>(doc: &'a Value, name: &str, node: &str, subject: &str) -> Vec<&'a Value> {
+    doc["checks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["name"] == name && c["node"] == node && c["subject"] == subject)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn one<'a>(doc: &'a Value, name: &str, node: &str, subject: &str) -> &'a Value {
+    let found = checks(doc, name, node, subject);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {name} check on {node} {subject}:\n{doc:#}"
+    );
+    found[0]
+}
+
+fn failed(doc: &Value) -> Vec<String> {
+    doc["checks"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|c| c["ok"] == false)
+                .map(|c| {
+                    format!(
+                        "{} {} {}: {}",
+                        c["name"], c["node"], c["subject"], c["detail"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Verify until it passes (FRR re-converging after a change), up to `bound`.
+fn verify_until_ok(spec: &Path, bound: Duration) -> (Value, Duration) {
+    let started = Instant::now();
+    loop {
+        let (code, doc, took) = verify_json(spec);
+        if code == Some(0) {
+            assert_eq!(doc["ok"], true);
+            return (doc, took);
+        }
+        assert_eq!(code, Some(1), "verify: {doc:#}");
+        if started.elapsed() > bound {
+            panic!(
+                "verify still fails after {:.0} s:\n{}",
+                bound.as_secs_f64(),
+                failed(&doc).join("\n")
+            );
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
+#[test]
+fn verify_passes_on_a_fresh_applied_mesh() {
+    let lab = TestLab::up("tvok", Backend::Container, 3);
+    let spec = spec_of(&lab);
+    apply(&spec);
+    // Right after apply the fabric is confirmed; give it the same bound as
+    // a re-convergence in case a route is still being installed.
+    let (doc, took) = verify_until_ok(&spec, Duration::from_secs(60));
+    log(&format!("verify took {:.2} s", took.as_secs_f64()));
+    let all = doc["checks"].as_array().expect("checks is an array");
+    // 3 nodes: 2 ports x (port, mtu, address) + router address + 2 peers
+    // + 2 adjacencies + 2 pings + 2 hops + 2 units + files.
+    assert_eq!(
+        all.len(),
+        3 * (2 * 3 + 1 + 2 + 2 + 2 + 2 + 2 + 1),
+        "{doc:#}"
+    );
+    assert_eq!(doc["failed"], 0);
+    let peer = one(&doc, "peer", "n2", "en05");
+    assert_eq!(peer["found"], "n3:en05", "{peer:#}");
+    let hops = one(&doc, "hops", "n2", "n3 10.100.0.13");
+    assert_eq!(hops["found"], "1 hop", "{hops:#}");
+    let adj = one(&doc, "adjacency", "n4", "en06");
+    assert_eq!(adj["found"], "n2 Up", "{adj:#}");
+
+    // The table for people: one line per check and the summary.
+    let out = tbmesh(&spec, &["verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("CHECK"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} checks, 0 failed", all.len())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verify_reports_a_cut_cable_and_the_detour_then_passes_when_restored() {
+    let lab = TestLab::up("tvcut", Backend::Container, 3);
+    let spec = spec_of(&lab);
+    apply(&spec);
+    verify_until_ok(&spec, Duration::from_secs(60));
+
+    lab.link("n2:en05", LinkAction::Down);
+    // FRR reroutes within a second in containers (LAB.md); allow a few.
+    let started = Instant::now();
+    let doc = loop {
+        let (code, doc, took) = verify_json(&spec);
+        assert_eq!(code, Some(1), "verify must fail with a cable cut: {doc:#}");
+        let detour = one(&doc, "hops", "n2", "n3 10.100.0.13")["ok"] == true;
+        if detour || started.elapsed() > Duration::from_secs(30) {
+            log(&format!(
+                "verify (cable cut) took {:.2} s",
+                took.as_secs_f64()
+            ));
+            break doc;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    assert_eq!(doc["ok"], false);
+    // The cut: no carrier on both ends, and nothing else on the list.
+    let mut fails = failed(&doc);
+    fails.sort();
+    assert_eq!(fails.len(), 2, "{fails:#?}");
+    for (node, subject) in [("n2", "en05"), ("n3", "en05")] {
+        let port = one(&doc, "port", node, subject);
+        assert_eq!(port["ok"], false);
+        assert_eq!(port["found"], "up, no carrier", "{port:#}");
+        let detail = port["detail"].as_str().unwrap_or("");
+        assert!(detail.contains("n2:en05 -- n3:en05"), "{detail}");
+    }
+    // Both directions of the pair go around through n4, and that is fine.
+    for (node, subject) in [("n2", "n3 10.100.0.13"), ("n3", "n2 10.100.0.12")] {
+        let hops = one(&doc, "hops", node, subject);
+        assert_eq!(hops["ok"], true, "{hops:#}");
+        assert_eq!(hops["found"], "2 hops via n4", "{hops:#}");
+        let detail = hops["detail"].as_str().unwrap_or("");
+        assert!(
+            detail.contains("planned 1: link n2:en05 -- n3:en05 is down"),
+            "{detail}"
+        );
+        let ping = one(&doc, "ping", node, subject);
+        assert_eq!(
+            ping["ok"], true,
+            "full-MTU DF ping around the cut: {ping:#}"
+        );
+    }
+
+    // The human table says it too.
+    let out = tbmesh(&spec, &["verify", "--failed"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("no carrier"), "{stdout}");
+    assert!(stdout.contains(", 2 failed"), "{stdout}");
+
+    lab.link("n2:en05", LinkAction::Up);
+    let (doc, _) = verify_until_ok(&spec, Duration::from_secs(60));
+    assert_eq!(one(&doc, "hops", "n2", "n3 10.100.0.13")["found"], "1 hop");
+}
+
+#[test]
+fn verify_names_both_ends_of_a_port_cabled_elsewhere_than_declared() {
+    let lab = TestLab::up("tvmis", Backend::Container, 3);
+    let real = spec_of(&lab);
+    // The lab is cabled n2:en05 -- n3:en05, n3:en06 -- n4:en05,
+    // n4:en06 -- n2:en06. This spec swaps n2's ports: it claims n2:en05 goes
+    // to n4 and n2:en06 to n3. Same directory, so `ssh_config` resolves.
+    let text_spec = std::fs::read_to_string(&real).expect("reading the lab's spec");
+    let links = "  \"n2:en05 -- n3:en05\",\n  \"n3:en06 -- n4:en05\",\n  \"n4:en06 -- n2:en06\",\n";
+    assert!(
+        text_spec.contains(links),
+        "the lab's cabling changed:\n{text_spec}"
+    );
+    let swapped = text_spec.replace(
+        links,
+        "  \"n2:en06 -- n3:en05\",\n  \"n3:en06 -- n4:en05\",\n  \"n4:en06 -- n2:en05\",\n",
+    );
+    let spec = lab.dir.dir.join("miscabled.toml");
+    std::fs::write(&spec, swapped).expect("writing the mis-cabled spec");
+    // Routing does not care which port a neighbour is on: apply succeeds.
+    apply(&spec);
+
+    let (code, doc, _) = verify_json(&spec);
+    assert_eq!(code, Some(1), "{doc:#}");
+    let peer = one(&doc, "peer", "n2", "en05");
+    assert_eq!(peer["ok"], false);
+    assert_eq!(peer["expected"], "n4:en06", "{peer:#}");
+    assert_eq!(peer["found"], "n3:en05", "{peer:#}");
+    assert_eq!(
+        peer["detail"],
+        "n2:en05 is cabled to n3:en05, but the spec says n4:en06"
+    );
+    let peer = one(&doc, "peer", "n3", "en05");
+    assert_eq!(peer["found"], "n2:en05", "{peer:#}");
+    assert_eq!(peer["expected"], "n2:en06", "{peer:#}");
+    // OpenFabric sees the real neighbour on each port.
+    let adj = one(&doc, "adjacency", "n2", "en05");
+    assert_eq!(adj["ok"], false);
+    assert_eq!(adj["found"], "n3 Up", "{adj:#}");
+    // Every pair is still one hop apart: only the cabling is wrong.
+    for c in doc["checks"].as_array().expect("checks") {
+        if c["name"] == "hops" || c["name"] == "ping" {
+            assert_eq!(c["ok"], true, "{c:#}");
+        }
+    }
+    // The real spec, on the same mesh, verifies.
+    verify_until_ok(&real, Duration::from_secs(60));
+}

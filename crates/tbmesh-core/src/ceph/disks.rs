@@ -199,16 +199,12 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
             "kind" => d.kind = rest.to_string(),
             "serial" if !rest.is_empty() => d.serial = Some(rest.to_string()),
             "boot" => d.boot = true,
-            "sig" if !rest.is_empty() => {
-                if !d.signatures.iter().any(|s| s == rest) {
-                    d.signatures.push(rest.to_string());
-                }
+            "sig" if !rest.is_empty() && !d.signatures.iter().any(|s| s == rest) => {
+                d.signatures.push(rest.to_string());
             }
             "child" if !rest.is_empty() => d.children.push(rest.to_string()),
-            "mount" if !rest.is_empty() => {
-                if !d.mounts.iter().any(|m| m == rest) {
-                    d.mounts.push(rest.to_string());
-                }
+            "mount" if !rest.is_empty() && !d.mounts.iter().any(|m| m == rest) => {
+                d.mounts.push(rest.to_string());
             }
             "holder" if !rest.is_empty() => d.holders.push(rest.to_string()),
             "swap" => d.swap = true,

@@ -413,28 +413,25 @@ pub fn plan(
                 if wipe_it {
                     s.push_str(&format!("wipefs -a {dev}\ndd if=/dev/zero of={dev} bs=1M count=64 oflag=direct status=none\n"));
                 }
-                let why;
-                match backend {
+                let why = match backend {
                     Backend::Pveceph => {
                         s.push_str(&format!(
                             "pveceph osd create {dev} --osds-per-device {per_dev}\n"
                         ));
-                        why = format!(
-                            "{per_dev} OSD(s) on an empty device (runs ceph-volume lvm batch)"
-                        );
+                        format!("{per_dev} OSD(s) on an empty device (runs ceph-volume lvm batch)")
                     }
                     Backend::Plain if nd.container => {
                         s.push_str(&wait_quorum());
                         let all: Vec<String> = nd.disks.iter().map(|x| x.path.clone()).collect();
                         s.push_str(&raw_osds_script(&d.path, per_dev, &all));
-                        why = format!("{per_dev} OSD(s) in raw mode on partitions (no LVM in a container; see docs/ceph.md)");
+                        format!("{per_dev} OSD(s) in raw mode on partitions (no LVM in a container; see docs/ceph.md)")
                     }
                     Backend::Plain => {
                         s.push_str(&wait_quorum());
                         s.push_str(&format!("ceph-volume lvm batch --osds-per-device {per_dev} --yes --no-auto {dev}\n"));
-                        why = format!("{per_dev} OSD(s) on an empty device");
+                        format!("{per_dev} OSD(s) on an empty device")
                     }
-                }
+                };
                 let shown = if wipe_it {
                     format!(
                         "WIPE {} (named with --wipe-disk), then: {}",

@@ -2,7 +2,7 @@
 //! commit-confirm rollback, interruption. Real hosts (systemd, ifupdown2,
 //! FRR, sshd); nothing mocked.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,7 @@ pub fn tbmesh(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// `tbmesh -f SPEC args...`, asserting the exit status.
 #[track_caller]
-pub fn run_ok(spec: &PathBuf, args: &[&str], status: i32) -> Output {
+pub fn run_ok(spec: &Path, args: &[&str], status: i32) -> Output {
     let mut all = vec!["-f", spec.to_str().expect("utf-8 path")];
     all.extend_from_slice(args);
     let out = tbmesh(&all, &[]);
@@ -42,9 +42,17 @@ pub fn run_ok(spec: &PathBuf, args: &[&str], status: i32) -> Output {
     out
 }
 
-/// Number of changes `tbmesh plan --json` reports.
-fn planned_changes(spec: &PathBuf) -> u64 {
-    let out = run_ok(spec, &["plan", "--json"], 0);
+/// The mesh phases: these tests leave Ceph to tests/lab/ceph.rs.
+pub const MESH: [&str; 6] = ["--phase", "links", "--phase", "network", "--phase", "fabric"];
+
+/// `args` followed by the mesh phases.
+fn mesh(args: &[&'static str]) -> Vec<&'static str> {
+    args.iter().copied().chain(MESH).collect()
+}
+
+/// Number of changes `tbmesh plan --json` reports for the mesh phases.
+fn planned_changes(spec: &Path) -> u64 {
+    let out = run_ok(spec, &mesh(&["plan", "--json"]), 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan --json is JSON");
     v["changes"].as_u64().expect("changes")
 }
@@ -52,10 +60,10 @@ fn planned_changes(spec: &PathBuf) -> u64 {
 /// Every router answers a full-MTU ping with DF set from every node,
 /// retrying for up to `within` (routing converges after changes).
 pub fn mesh_reachable(lab: &TestLab, mtu: u32, within: Duration) {
-    let routers: Vec<String> = lab.report.nodes.iter().map(|n| n.router_ip.to_string()).collect();
+    let routers: Vec<&str> = lab.report.nodes.iter().map(|n| n.router_ip.as_str()).collect();
     let deadline = Instant::now() + within;
     for node in &lab.report.nodes {
-        for r in routers.iter().filter(|r| **r != node.router_ip.to_string()) {
+        for r in routers.iter().filter(|r| **r != node.router_ip) {
             let cmd = format!("ping -M do -s {} -c 1 -W 1 -I {} {r}", mtu - 28, node.router_ip);
             loop {
                 if lab.ssh(&node.name, &cmd).status.success() {
@@ -74,7 +82,7 @@ fn apply_builds_the_mesh_and_a_second_apply_changes_nothing() {
     let spec = spec_of(&lab);
     assert!(planned_changes(&spec) > 0);
     let daemons_mode = lab.sh("n2", "stat -c %a /etc/frr/daemons");
-    let out = run_ok(&spec, &["apply"], 0);
+    let out = run_ok(&spec, &mesh(&["apply"]), 0);
     assert!(String::from_utf8_lossy(&out.stderr).contains("finished"));
     mesh_reachable(&lab, 65520, Duration::from_secs(10));
     for node in lab.node_names() {
@@ -87,7 +95,7 @@ fn apply_builds_the_mesh_and_a_second_apply_changes_nothing() {
         assert_eq!(lab.sh(&node, "grep ^fabricd= /etc/frr/daemons").trim(), "fabricd=yes");
         assert_eq!(lab.sh(&node, "stat -c %a /etc/frr/daemons"), daemons_mode, "a line edit keeps the vendor file's mode");
     }
-    let again = run_ok(&spec, &["apply"], 0);
+    let again = run_ok(&spec, &mesh(&["apply"]), 0);
     assert!(String::from_utf8_lossy(&again.stderr).contains("no changes"), "second apply changed something");
     assert_eq!(planned_changes(&spec), 0);
 }
@@ -96,7 +104,7 @@ fn apply_builds_the_mesh_and_a_second_apply_changes_nothing() {
 fn a_rebooted_node_comes_back_with_its_mesh_without_another_apply() {
     let lab = TestLab::up("treboot", Backend::Container, 3);
     let spec = spec_of(&lab);
-    run_ok(&spec, &["apply"], 0);
+    run_ok(&spec, &mesh(&["apply"]), 0);
     lab.power("n3", Power::Reboot { hard: false });
     // PITFALLS 1-4: ports up with addresses, FRR started after them, routes back.
     mesh_reachable(&lab, 65520, Duration::from_secs(90));
@@ -110,12 +118,12 @@ fn a_rebooted_node_comes_back_with_its_mesh_without_another_apply() {
 fn an_mtu_change_plans_exactly_the_interfaces_file_and_applies() {
     let lab = TestLab::up("tmtu", Backend::Container, 3);
     let spec = spec_of(&lab);
-    run_ok(&spec, &["apply"], 0);
+    run_ok(&spec, &mesh(&["apply"]), 0);
     let text = std::fs::read_to_string(&spec).expect("spec");
     assert!(text.contains("mtu = 65520"));
     let changed = lab.dir.dir.join("mtu9000.toml");
     std::fs::write(&changed, text.replace("mtu = 65520", "mtu = 9000")).expect("write spec");
-    let out = run_ok(&changed, &["plan", "--json"], 0);
+    let out = run_ok(&changed, &mesh(&["plan", "--json"]), 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     for node in v["plan"]["nodes"].as_array().expect("nodes") {
         let files: Vec<&str> = node["files"]
@@ -129,7 +137,7 @@ fn an_mtu_change_plans_exactly_the_interfaces_file_and_applies() {
         let steps: Vec<&str> = node["steps"].as_array().expect("steps").iter().filter_map(|s| s["command"].as_str()).collect();
         assert_eq!(steps, vec!["ifreload -a"]);
     }
-    run_ok(&changed, &["apply"], 0);
+    run_ok(&changed, &mesh(&["apply"]), 0);
     for node in lab.node_names() {
         assert_eq!(lab.port(&node, "en05").2, 9000);
     }
@@ -143,7 +151,8 @@ fn a_change_that_cuts_management_is_rolled_back_by_the_node_itself() {
     let spec = spec_of(&lab);
     // Test-only fault: n3's network phase also takes its management
     // interface down (through tbmesh's own file, as a bad stanza would).
-    let args = ["-f", spec.to_str().expect("path"), "apply", "--confirm-timeout", "30"];
+    let mut args = vec!["-f", spec.to_str().expect("path"), "apply", "--confirm-timeout", "30"];
+    args.extend(MESH);
     let out = tbmesh(&args, &[("TBMESH_FAULT", "break-mgmt:n3")]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -155,7 +164,7 @@ fn a_change_that_cuts_management_is_rolled_back_by_the_node_itself() {
     let journal = lab.sh("n3", "cat /var/lib/tbmesh/backups/*/journal");
     assert!(journal.contains("rolled back"), "{journal}");
     // A clean apply afterwards converges.
-    run_ok(&spec, &["apply"], 0);
+    run_ok(&spec, &mesh(&["apply"]), 0);
     mesh_reachable(&lab, 65520, Duration::from_secs(10));
 }
 
@@ -165,6 +174,7 @@ fn an_apply_killed_midway_converges_on_the_next_apply() {
     let spec = spec_of(&lab);
     let mut child = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
         .args(["-f", spec.to_str().expect("path"), "apply"])
+        .args(MESH)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -180,7 +190,7 @@ fn an_apply_killed_midway_converges_on_the_next_apply() {
         let leftovers = lab.sh(&node, "find /etc /usr/local/lib/tbmesh -name '*.tbmesh.??????' -o -name '*.tbmesh-rollback' 2>/dev/null");
         assert!(leftovers.trim().is_empty(), "{node}: half-written files: {leftovers}");
     }
-    let out = run_ok(&spec, &["apply"], 0);
+    let out = run_ok(&spec, &mesh(&["apply"]), 0);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("which was interrupted before it was confirmed") || err.contains("finished"), "{err}");
     mesh_reachable(&lab, 65520, Duration::from_secs(10));
@@ -192,7 +202,7 @@ fn rollback_restores_the_files_of_an_apply() {
     let lab = TestLab::up("trollbk", Backend::Container, 3);
     let spec = spec_of(&lab);
     let before = lab.sh("n2", "cat /etc/frr/daemons");
-    run_ok(&spec, &["apply"], 0);
+    run_ok(&spec, &mesh(&["apply"]), 0);
     let out = run_ok(&spec, &["rollback", "--json"], 0);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["ok"], true);

@@ -530,22 +530,100 @@ fn wait_quorum() -> String {
 /// (a container's /dev has only the whole device), then activate and start
 /// every raw OSD. Installed by the OSD step, run by a unit at every boot.
 pub const RAW_HELPER: &str = "/usr/local/lib/tbmesh/ceph-raw-osds";
+/// The unit that runs [`RAW_HELPER`] at boot.
+pub const RAW_UNIT: &str = "/etc/systemd/system/tbmesh-ceph-raw-osds.service";
+/// A drop-in ordering every `ceph-osd@` after [`RAW_UNIT`]: a raw OSD's
+/// data directory is a tmpfs that only exists once it is activated.
+pub const RAW_OSD_DROPIN: &str = "/etc/systemd/system/ceph-osd@.service.d/tbmesh-raw-osds.conf";
 
-/// The helper's content and its unit, for the devices of one node.
-pub fn raw_helper_files(devices: &[String]) -> (String, String) {
+const RAW_HELPER_SH: &str = r#"#!/bin/sh
+# @MANAGED@
+# Raw OSDs on partitions of devices in a container: make the partition
+# device nodes, then activate and start the OSDs (`nodes`: only make the
+# nodes). Run at boot by tbmesh-ceph-raw-osds.service; every ceph-osd@ is
+# ordered after it (its data directory is a tmpfs that activation mounts).
+rc=0
+for dev in @DEVS@; do
+  k=$(basename "$(readlink -f "$dev")")
+  partx -u "$dev" 2>/dev/null || true
+  for p in /sys/class/block/$k/${k}p*; do
+    [ -e "$p/dev" ] || continue
+    n=/dev/${p##*/}; mm=$(cat "$p/dev")
+    # Partition minors are global and change when a table is re-read: a node
+    # must match sysfs, or it points at another container's partition.
+    if [ "$(stat -c %t:%T "$n" 2>/dev/null)" != "$(printf %x:%x ${mm%:*} ${mm#*:})" ]; then rm -f "$n"; mknod "$n" b ${mm%:*} ${mm#*:}; fi
+    chown ceph:ceph "$n"; chmod 660 "$n"
+  done
+  [ "${1:-}" = nodes ] && continue
+  for n in /dev/${k}p*; do
+    [ -b "$n" ] || continue
+    if ! out=$(ceph-volume raw activate --device "$n" --no-systemd 2>&1); then
+      echo "ceph-volume raw activate --device $n failed:" >&2
+      printf '%s\n' "$out" | tail -5 >&2
+      rc=1
+    fi
+  done
+done
+[ "${1:-}" = nodes ] && exit 0
+for d in /var/lib/ceph/osd/ceph-*; do
+  [ -e "$d/whoami" ] && [ -e "$d/keyring" ] || continue
+  id=$(cat "$d/whoami")
+  systemctl enable ceph-osd@"$id" >/dev/null 2>&1
+  # A start before activation (by hand, or an older boot order) may have hit
+  # the unit's start limit; it must not keep the OSD down.
+  systemctl reset-failed ceph-osd@"$id" 2>/dev/null || true
+  # --no-block: ceph-osd@ is ordered after this unit, which is still running.
+  systemctl start --no-block ceph-osd@"$id" || rc=1
+done
+exit $rc
+"#;
+
+const RAW_UNIT_TEXT: &str = "# @MANAGED@
+[Unit]
+Description=Activate raw Ceph OSDs on partitions (tbmesh, containers)
+After=local-fs.target network-online.target tbmesh-links.service
+Wants=network-online.target
+Before=ceph-osd.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=@HELPER@
+
+[Install]
+WantedBy=multi-user.target ceph.target
+";
+
+const RAW_OSD_DROPIN_TEXT: &str = "# @MANAGED@
+# Raw OSDs in a container: the data directory (a tmpfs) exists only once
+# tbmesh-ceph-raw-osds.service activated it. Started before, ceph-osd fails
+# (no keyring) and hits its start limit.
+[Unit]
+After=tbmesh-ceph-raw-osds.service
+";
+
+/// The helper's content, its unit and the `ceph-osd@` drop-in, for the
+/// devices of one node.
+pub fn raw_helper_files(devices: &[String]) -> (String, String, String) {
     let devs = devices.iter().map(|d| q(d)).collect::<Vec<_>>().join(" ");
-    let helper = format!("#!/bin/sh\n# {m}\n# Raw OSDs on partitions of devices in a container: make the partition\n# device nodes, then activate (`nodes`: only make the nodes).\nfor dev in {devs}; do\n  k=$(basename \"$(readlink -f \"$dev\")\")\n  partx -u \"$dev\" 2>/dev/null || true\n  for p in /sys/class/block/$k/${{k}}p*; do\n    [ -e \"$p/dev\" ] || continue\n    n=/dev/${{p##*/}}; mm=$(cat \"$p/dev\")\n    # Partition minors are global and change when a table is re-read: a node\n    # must match sysfs, or it points at another container's partition.\n    if [ \"$(stat -c %t:%T \"$n\" 2>/dev/null)\" != \"$(printf %x:%x ${{mm%:*}} ${{mm#*:}})\" ]; then rm -f \"$n\"; mknod \"$n\" b ${{mm%:*}} ${{mm#*:}}; fi\n    chown ceph:ceph \"$n\"; chmod 660 \"$n\"\n  done\n  [ \"${{1:-}}\" = nodes ] && continue\n  for n in /dev/${{k}}p*; do\n    [ -b \"$n\" ] && ceph-volume raw activate --device \"$n\" --no-systemd >/dev/null 2>&1\n  done\ndone\n[ \"${{1:-}}\" = nodes ] && exit 0\nfor d in /var/lib/ceph/osd/ceph-*; do\n  [ -e \"$d/whoami\" ] || continue\n  id=$(cat \"$d/whoami\")\n  systemctl enable ceph-osd@\"$id\" >/dev/null 2>&1\n  systemctl start --no-block ceph-osd@\"$id\"\ndone\n", m = crate::render::MANAGED);
-    let unit = format!("# {m}\n[Unit]\nDescription=Activate raw Ceph OSDs on partitions (tbmesh, containers)\nAfter=local-fs.target network-online.target tbmesh-links.service\nWants=network-online.target\nBefore=ceph-osd.target\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart={RAW_HELPER}\n\n[Install]\nWantedBy=multi-user.target ceph.target\n", m = crate::render::MANAGED);
-    (helper, unit)
+    let m = crate::render::MANAGED;
+    let helper = RAW_HELPER_SH
+        .replace("@MANAGED@", m)
+        .replace("@DEVS@", &devs);
+    let unit = RAW_UNIT_TEXT
+        .replace("@MANAGED@", m)
+        .replace("@HELPER@", RAW_HELPER);
+    let dropin = RAW_OSD_DROPIN_TEXT.replace("@MANAGED@", m);
+    (helper, unit, dropin)
 }
 
 /// `per` OSDs in raw mode on one device: a GPT with `per` equal partitions
 /// (raw mode takes one OSD per block device), each prepared, then the boot
-/// helper activates and starts them. The lab's containers have no LVM.
+/// unit activates and starts them (now and at every boot).
 pub fn raw_osds_script(dev: &str, per: u32, all_devices: &[String]) -> String {
     let d = q(dev);
-    let (helper, unit) = raw_helper_files(all_devices);
-    let mut s = format!("install -d /usr/local/lib/tbmesh\ncat > {RAW_HELPER} <<'TBMESH_EOF'\n{helper}TBMESH_EOF\nchmod 755 {RAW_HELPER}\ncat > /etc/systemd/system/tbmesh-ceph-raw-osds.service <<'TBMESH_EOF'\n{unit}TBMESH_EOF\nsystemctl daemon-reload\nsystemctl enable tbmesh-ceph-raw-osds.service >/dev/null 2>&1\n");
+    let (helper, unit, dropin) = raw_helper_files(all_devices);
+    let mut s = format!("install -d /usr/local/lib/tbmesh /etc/systemd/system/ceph-osd@.service.d\ncat > {RAW_HELPER} <<'TBMESH_EOF'\n{helper}TBMESH_EOF\nchmod 755 {RAW_HELPER}\ncat > {RAW_UNIT} <<'TBMESH_EOF'\n{unit}TBMESH_EOF\ncat > {RAW_OSD_DROPIN} <<'TBMESH_EOF'\n{dropin}TBMESH_EOF\nsystemctl daemon-reload\nsystemctl enable tbmesh-ceph-raw-osds.service >/dev/null 2>&1\n");
     let per = per.max(1);
     s.push_str(&format!(
         "sgdisk --zap-all {d} >/dev/null 2>&1 || true\nsize=$(blockdev --getsize64 {d})\n"
@@ -566,7 +644,9 @@ pub fn raw_osds_script(dev: &str, per: u32, all_devices: &[String]) -> String {
             "ceph-volume raw prepare --bluestore --data {d}p{k}\n"
         ));
     }
-    s.push_str(&format!("{RAW_HELPER}\n"));
+    // Through the unit, so systemd knows it ran (and a second device's
+    // step runs it again).
+    s.push_str("systemctl restart tbmesh-ceph-raw-osds.service\n");
     s
 }
 
@@ -748,6 +828,47 @@ osd_devices = ["/dev/loop2"]
             assert!(!s.script.contains("key = "), "{}", s.script);
             assert!(!s.command.contains("key = "), "{}", s.command);
         }
+    }
+
+    #[test]
+    fn raw_osds_start_only_after_the_boot_unit_activated_them() {
+        let (helper, unit, dropin) = raw_helper_files(&["/dev/loop3".to_string()]);
+        // Every ceph-osd@ waits for the activation (its tmpfs data dir);
+        // before it, ceph-osd fails without a keyring and hits its start
+        // limit (what a reboot of a lab node did).
+        assert!(dropin.contains("[Unit]\nAfter=tbmesh-ceph-raw-osds.service\n"));
+        assert!(unit.contains("Before=ceph-osd.target"));
+        assert!(unit.contains(&format!("ExecStart={RAW_HELPER}\n")));
+        assert!(helper.contains("for dev in /dev/loop3; do"));
+        // Started without waiting (it is ordered after the running unit),
+        // after clearing a start limit an earlier attempt may have hit.
+        let reset = helper.find("systemctl reset-failed ceph-osd@").unwrap();
+        let start = helper
+            .find("systemctl start --no-block ceph-osd@\"$id\"")
+            .unwrap();
+        assert!(reset < start);
+        // Only activated OSDs are started; failures are not swallowed.
+        assert!(helper.contains("[ -e \"$d/keyring\" ]"));
+        assert!(helper.contains("exit $rc"));
+        let sh = std::process::Command::new("sh")
+            .args(["-n", "-c", &helper])
+            .status()
+            .unwrap();
+        assert!(sh.success(), "{helper}");
+
+        let s = raw_osds_script("/dev/loop3", 2, &["/dev/loop3".to_string()]);
+        assert!(s.contains(&format!("cat > {RAW_OSD_DROPIN} <<'TBMESH_EOF'\n")));
+        assert!(s.contains(&format!("cat > {RAW_UNIT} <<'TBMESH_EOF'\n")));
+        // The nodes first, the prepares, then activation through the unit.
+        let nodes = s.find(&format!("{RAW_HELPER} nodes\n")).unwrap();
+        let prep = s
+            .find("ceph-volume raw prepare --bluestore --data /dev/loop3p2")
+            .unwrap();
+        let act = s
+            .find("systemctl restart tbmesh-ceph-raw-osds.service\n")
+            .unwrap();
+        assert!(nodes < prep && prep < act);
+        assert!(s.ends_with("systemctl restart tbmesh-ceph-raw-osds.service\n"));
     }
 
     #[test]

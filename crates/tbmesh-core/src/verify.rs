@@ -22,9 +22,12 @@ const MARK: &str = "@@verify ";
 /// Ends a probe's section: its exit status.
 const RC: &str = "@@rc ";
 
-/// How long one ping waits for its answer, seconds. Every probe runs in
-/// parallel, so this bounds the whole probe script's time.
-const PING_WAIT_SECS: u32 = 1;
+/// How long one ping probe lasts at most, seconds. It sends every
+/// [`PING_INTERVAL`] s until the first answer or ICMP error, so a lost
+/// packet (or an ARP retry, 1 s apart) does not pass for "no answer".
+/// Every probe runs in parallel: this bounds the probe script's time.
+const PING_DEADLINE_SECS: u32 = 2;
+const PING_INTERVAL: &str = "0.2";
 
 /// Units that must be enabled for the mesh to come back after a boot.
 pub fn boot_units(c: &Cluster) -> Vec<&'static str> {
@@ -51,7 +54,24 @@ pub fn full_size(mtu: u32) -> u32 {
 pub fn probe_script(c: &Cluster, i: NodeIdx) -> String {
     let own = c.router_ips[i].to_string();
     let size = full_size(c.spec.fabric.mtu.value);
-    let wait = PING_WAIT_SECS.to_string();
+    let deadline = PING_DEADLINE_SECS.to_string();
+    // `ping -n [extra] -c 1 -i 0.2 -w 2 -I <own router ip> <ip>`
+    let ping = |extra: &[&str], ip: &str| -> Vec<String> {
+        let mut v = vec!["ping", "-n"];
+        v.extend_from_slice(extra);
+        v.extend([
+            "-c",
+            "1",
+            "-i",
+            PING_INTERVAL,
+            "-w",
+            &deadline,
+            "-I",
+            &own,
+            ip,
+        ]);
+        v.into_iter().map(str::to_string).collect()
+    };
     let mut s = String::from(
         r#"export LC_ALL=C
 d=$(mktemp -d) || exit 1
@@ -64,9 +84,14 @@ run() {
 }
 # nd FILE PORT: who answers the all-nodes multicast on PORT (not us: -L),
 # then ping each answer by unicast so the neighbour table holds its MAC.
+# A port without carrier is not asked (it would only wait for the deadline).
 nd() {
   f=$1 p=$2
-  o=$(ping -6 -L -n -c 1 -W 1 "ff02::1%$p" 2>&1); r=$?
+  if [ "$(cat "/sys/class/net/$p/carrier" 2>/dev/null)" = 1 ]; then
+    o=$(ping -6 -L -n -c 1 -i 0.2 -w 2 "ff02::1%$p" 2>&1); r=$?
+  else
+    o="ping: no carrier"; r=1
+  fi
   for a in $(printf '%s\n' "$o" | sed -n 's/^[0-9]* bytes from \(fe80:[0-9a-f:]*\)%.*/\1/p'); do
     ping -6 -n -c 1 -W 1 "$a%$p" >/dev/null 2>&1
   done
@@ -90,14 +115,8 @@ nd() {
         }
         let ip = ip.to_string();
         for (head, sz) in [("mtu", size), ("over", size + 1)] {
-            let sz = sz.to_string();
-            run(
-                &mut jobs,
-                format!("{head} {ip}"),
-                &[
-                    "ping", "-n", "-M", "do", "-s", &sz, "-c", "1", "-W", &wait, "-I", &own, &ip,
-                ],
-            );
+            let argv = ping(&["-M", "do", "-s", &sz.to_string()], &ip);
+            run(&mut jobs, format!("{head} {ip}"), &refs(&argv));
         }
         run(
             &mut jobs,
@@ -105,14 +124,8 @@ nd() {
             &["ip", "-j", "route", "get", &ip, "from", &own],
         );
         for t in 1..=max_ttl(c) {
-            let t = t.to_string();
-            run(
-                &mut jobs,
-                format!("ttl {ip} {t}"),
-                &[
-                    "ping", "-n", "-c", "1", "-W", &wait, "-t", &t, "-I", &own, &ip,
-                ],
-            );
+            let argv = ping(&["-t", &t.to_string()], &ip);
+            run(&mut jobs, format!("ttl {ip} {t}"), &refs(&argv));
         }
     }
     if c.spec.fabric.mode.value != FabricMode::Static {
@@ -144,6 +157,10 @@ nd() {
     }
     s.push_str("wait\ncat \"$d\"/*\n");
     s
+}
+
+fn refs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 /// An echo reply.
@@ -183,7 +200,7 @@ impl Ping {
         } else if let Some(e) = self.local_errors.first() {
             e.clone()
         } else {
-            "no answer".to_string()
+            "timed out".to_string()
         }
     }
 }
@@ -679,6 +696,19 @@ fn link_states(c: &Cluster, seen: &[Observed]) -> Vec<LinkState> {
                 }
             }
             if openfabric {
+                // A node whose fabricd does not answer is the cause, not
+                // the far end that lost its adjacency to it.
+                for &(node, _) in &ends {
+                    if !matches!(
+                        seen.get(node).map(|o| &o.probes.openfabric),
+                        Some(Some(Ok(_)))
+                    ) {
+                        return LinkState::NoAdjacency(format!(
+                            "link {spec}: fabricd on {} does not answer",
+                            c.node_name(node)
+                        ));
+                    }
+                }
                 for &(node, port) in &ends {
                     let up = seen
                         .get(node)
@@ -1524,9 +1554,9 @@ mod tests {
         let c = cluster(SPEC);
         let s = probe_script(&c, 0);
         assert!(s.contains("nd 0000 en05 &\nnd 0001 en06 &\n"), "{s}");
-        assert!(s.contains("run 0002 'mtu 10.100.0.13' ping -n -M do -s 65492 -c 1 -W 1 -I 10.100.0.12 10.100.0.13 &\n"), "{s}");
-        assert!(s.contains("run 0003 'over 10.100.0.13' ping -n -M do -s 65493 -c 1 -W 1 -I 10.100.0.12 10.100.0.13 &\n"), "{s}");
-        assert!(s.contains("run 0006 'ttl 10.100.0.13 2' ping -n -c 1 -W 1 -t 2 -I 10.100.0.12 10.100.0.13 &\n"), "{s}");
+        assert!(s.contains("run 0002 'mtu 10.100.0.13' ping -n -M do -s 65492 -c 1 -i 0.2 -w 2 -I 10.100.0.12 10.100.0.13 &\n"), "{s}");
+        assert!(s.contains("run 0003 'over 10.100.0.13' ping -n -M do -s 65493 -c 1 -i 0.2 -w 2 -I 10.100.0.12 10.100.0.13 &\n"), "{s}");
+        assert!(s.contains("run 0006 'ttl 10.100.0.13 2' ping -n -t 2 -c 1 -i 0.2 -w 2 -I 10.100.0.12 10.100.0.13 &\n"), "{s}");
         assert!(
             s.contains("run 0012 openfabric vtysh -c 'show openfabric neighbor json' &\n"),
             "{s}"
@@ -1613,7 +1643,9 @@ mod tests {
     }
 
     #[test]
-    fn a_deaf_port_fails_its_peer_checks_and_its_adjacency() {
+    fn a_deaf_port_fails_its_peers_its_adjacency_and_the_black_holed_pair() {
+        // Captured while n3 still routed to n2 over the deaf link (its
+        // adjacency stays Up: it hears n2), as it did for the whole minute.
         let c = cluster(SPEC);
         let r = Seen::from(&c, capture!("silent")).evaluate(&c);
         assert_eq!(
@@ -1622,14 +1654,20 @@ mod tests {
                 "peer n2 en05: nobody answered on en05 (IPv6 all-nodes ping): the port receives nothing; the spec says n3:en05",
                 "peer n3 en05: nobody answered on en05 (IPv6 all-nodes ping): the port receives nothing; the spec says n2:en05",
                 "adjacency n2 en05: no OpenFabric adjacency on en05 (peer n3:en05)",
+                "ping n2 n3 10.100.0.13: no answer to 65492 B with DF: timed out",
+                "ping n3 n2 10.100.0.12: no answer to 65492 B with DF: timed out",
+                "hops n2 n3 10.100.0.13: no answer within TTL 2, expected 2 (planned 1: link n2:en05 -- n3:en05 has no adjacency on n2:en05)",
+                "hops n3 n2 10.100.0.12: no answer within TTL 2, expected 2 (planned 1: link n2:en05 -- n3:en05 has no adjacency on n2:en05)",
             ]
         );
-        // n3 still has n2 Up on en05 (one-sided), yet OpenFabric routes around.
-        let h = find(&r, CheckKind::Hops, "n3", "n2 10.100.0.12");
-        assert!(h.ok);
         assert_eq!(
-            h.detail,
-            "2 hops via n4 (planned 1: link n2:en05 -- n3:en05 has no adjacency on n2:en05)"
+            find(&r, CheckKind::Adjacency, "n3", "en05").detail,
+            "Up to n2"
+        );
+        // The other pairs are untouched.
+        assert_eq!(
+            find(&r, CheckKind::Hops, "n2", "n4 10.100.0.14").detail,
+            "1 hop"
         );
     }
 
@@ -1709,10 +1747,9 @@ mod tests {
         // match: n2 is expected unreachable.
         let h = find(&r, CheckKind::Hops, "n3", "n2 10.100.0.12");
         assert!(!h.ok);
-        assert!(
-            h.detail.starts_with("unreachable: the mesh is split"),
-            "{}",
-            h.detail
+        assert_eq!(
+            h.detail,
+            "unreachable: the mesh is split (planned 1: link n2:en05 -- n3:en05: fabricd on n2 does not answer)"
         );
     }
 

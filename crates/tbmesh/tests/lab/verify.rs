@@ -5,7 +5,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tbmesh_lab::lab::LinkAction;
+use tbmesh_lab::lab::{LinkAction, Power};
 use tbmesh_lab::state::Backend;
 
 use crate::support::{log, TestLab};
@@ -35,8 +35,13 @@ fn spec_of(lab: &TestLab) -> PathBuf {
 }
 
 fn apply(spec: &Path) {
+    let started = Instant::now();
     let out = tbmesh(spec, &["apply"]);
     assert_eq!(out.status.code(), Some(0), "apply failed:\n{}", text(&out));
+    log(&format!(
+        "apply took {:.1} s",
+        started.elapsed().as_secs_f64()
+    ));
 }
 
 /// `tbmesh verify --json`: exit code, the document, and the time it took.
@@ -146,6 +151,16 @@ fn verify_passes_on_a_fresh_applied_mesh() {
     assert!(
         stdout.contains(&format!("{} checks, 0 failed", all.len())),
         "{stdout}"
+    );
+
+    // A node that can't be reached: exit 3, naming it.
+    lab.power("n4", Power::Off { graceful: false });
+    let out = tbmesh(&spec, &["verify"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot reach node n4"),
+        "{}",
+        text(&out)
     );
 }
 

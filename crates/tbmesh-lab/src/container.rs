@@ -158,8 +158,11 @@ pub fn prepare_node(
         let f = fs::File::create(&file).with_context(|| format!("creating {}", file.display()))?;
         f.set_len(state.osd_size_gib << 30)
             .with_context(|| format!("sizing {}", file.display()))?;
+        // --partscan: the kernel reads the new, empty file's partition
+        // table, dropping partitions a previous user of this loop device
+        // left in sysfs (they would make a fresh disk look in use).
         let device = Cmd::new("losetup")
-            .args(["--find", "--show"])
+            .args(["--find", "--show", "--partscan"])
             .arg(&file)
             .run()?
             .trim()
@@ -170,9 +173,25 @@ pub fn prepare_node(
         });
         node_state.osd_devices.push(device);
     }
+    // Ceph's monitors warn (MON_DISK_LOW) when their file system has under
+    // 30 % free, and the host's shared disk often has: /var/lib/ceph gets a
+    // small file system of its own, seeded from the image.
+    let ceph_img = lab.node_dir(&plan.name).join(CEPH_IMG);
+    let f =
+        fs::File::create(&ceph_img).with_context(|| format!("creating {}", ceph_img.display()))?;
+    f.set_len(4 << 30)
+        .with_context(|| format!("sizing {}", ceph_img.display()))?;
+    Cmd::new("mkfs.ext4")
+        .args(["-q", "-F", "-d"])
+        .arg(rootfs.join("var/lib/ceph"))
+        .arg(&ceph_img)
+        .run()?;
     write_boot_script(lab, state, plan, node_state)?;
     Ok(host_pub)
 }
+
+/// A node's own file system for /var/lib/ceph, in its directory.
+const CEPH_IMG: &str = "var-lib-ceph.img";
 
 fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -222,6 +241,9 @@ fn write_boot_script(
          # /proc/sys: both read-only in a container unless asked otherwise.\n\
          export SYSTEMD_NSPAWN_API_VFS_WRITABLE=1\n\
          mount -t overlay overlay -o lowerdir={lower},upperdir={upper},workdir={work} {root} || exit 1\n\
+         mount -o loop {ceph_img} {root}/var/lib/ceph || exit 1\n\
+         chown --reference={lower}/var/lib/ceph {root}/var/lib/ceph\n\
+         chmod --reference={lower}/var/lib/ceph {root}/var/lib/ceph\n\
          while :; do\n  \
            {nspawn}\n  \
            rc=$?\n  \
@@ -234,6 +256,7 @@ fn write_boot_script(
         upper = q(&dir.join("upper")),
         work = q(&dir.join("work")),
         root = q(&root),
+        ceph_img = q(&dir.join(CEPH_IMG)),
         nspawn = nspawn.join(" \\\n    "),
     );
     write_file(&boot_script(lab, &plan.name), &script, 0o755)

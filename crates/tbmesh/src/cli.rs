@@ -66,6 +66,9 @@ pub enum Command {
         /// Print only the checks that failed (the summary line still counts all)
         #[arg(long)]
         failed: bool,
+        /// Check only the mesh, not Ceph (which is checked when the spec has [ceph])
+        #[arg(long)]
+        mesh: bool,
     },
     /// Restore the files an apply changed [default: the newest apply]
     Rollback {

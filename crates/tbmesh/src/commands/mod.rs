@@ -27,7 +27,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             wipe_disks,
             confirm_timeout,
         } => apply::run(spec, &phases(p), &wipe_disks, confirm_timeout, &host, printer),
-        Command::Verify { failed } => verify::run(spec, failed, &host, printer),
+        Command::Verify { failed, mesh } => verify::run(spec, failed, mesh, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),

@@ -19,6 +19,7 @@ use tbmesh_core::verify::{self, Observed, Probes, Report};
 pub fn run(
     spec: Option<&Path>,
     failed_only: bool,
+    mesh_only: bool,
     host: &HostOptions,
     printer: &Printer,
 ) -> CmdResult {
@@ -36,7 +37,10 @@ pub fn run(
             probes: &probes[i],
         })
         .collect();
-    let report = verify::evaluate(c, &seen);
+    let mut report = verify::evaluate(c, &seen);
+    if c.spec.ceph.is_some() && !mesh_only {
+        report.checks.extend(ceph_checks(&session)?);
+    }
     let secs = started.elapsed().as_secs_f64();
     let failed = report.failed().count();
     if printer.json {
@@ -59,6 +63,24 @@ pub fn run(
     } else {
         ExitStatus::Failure
     })
+}
+
+/// Ceph's state, read on the first node that has a cluster configuration
+/// (any monitor node sees the whole cluster), judged by `ceph::health`.
+fn ceph_checks(session: &Session) -> Result<Vec<verify::Check>, Fail> {
+    use tbmesh_core::ceph::{health, state};
+    let c = &session.loaded.cluster;
+    let mut last = None;
+    for (i, t) in session.nodes.iter().enumerate() {
+        let out = t.run(&state::state_script()).map_err(Fail::from_host)?;
+        match state::parse_state(&out.stdout) {
+            Ok(Some(s)) => return Ok(verify::ceph_as_checks(c.node_name(i), health::ceph_checks(c, Some(&s)))),
+            Ok(None) => last = Some(i),
+            Err(e) => return Err(Fail::failure(anyhow!("reading Ceph's state on {}: {e}", c.node_name(i)))),
+        }
+    }
+    let node = last.map_or("-", |i| c.node_name(i));
+    Ok(verify::ceph_as_checks(node, health::ceph_checks(c, None)))
 }
 
 /// Run the probe script on every node; a node that can't be reached ends

@@ -11,11 +11,19 @@ use tbmesh_lab::state::Backend;
 use crate::support::{log, TestLab};
 
 /// Run the tbmesh binary against `spec`.
+/// These tests are about the mesh: apply only its phases and verify only it
+/// (Ceph has its own tests in ceph.rs).
 fn tbmesh(spec: &Path, args: &[&str]) -> Output {
+    let extra: &[&str] = match args.first() {
+        Some(&"apply") => &crate::apply::MESH,
+        Some(&"verify") => &["--mesh"],
+        _ => &[],
+    };
     Command::new(env!("CARGO_BIN_EXE_tbmesh"))
         .arg("-f")
         .arg(spec)
         .args(args)
+        .args(extra)
         .stdin(Stdio::null())
         .output()
         .expect("running tbmesh")

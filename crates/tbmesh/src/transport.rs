@@ -148,6 +148,22 @@ impl Ssh {
         cmd
     }
 
+    /// A node that is still starting sshd (or briefly busy) refuses or
+    /// stalls the connection; when ssh says the session never started, the
+    /// script never ran, so trying again is safe.
+    fn exec_retrying(&self, mux: bool, script: &str) -> Result<Output> {
+        let mut tries = 0;
+        loop {
+            match self.exec(mux, script) {
+                Err(e) if tries < 2 && never_connected(&e) => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
+    }
+
     fn exec(&self, mux: bool, script: &str) -> Result<Output> {
         // The script travels on stdin, so nothing in it is re-parsed by the
         // remote login shell; only the fixed words `bash -s` are.
@@ -192,7 +208,7 @@ impl Transport for Ssh {
     }
 
     fn run(&self, script: &str) -> Result<Output> {
-        self.exec(true, script)
+        self.exec_retrying(true, script)
     }
 
     fn run_fresh(&self, script: &str) -> Result<Output> {
@@ -209,6 +225,23 @@ impl Transport for Ssh {
             .stderr(Stdio::null())
             .status();
     }
+}
+
+/// Whether ssh failed before a session started (so nothing ran remotely).
+fn never_connected(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<Unreachable>().is_some_and(|u| {
+            [
+                "banner exchange",
+                "kex_exchange_identification",
+                "Connection refused",
+                "Connection timed out",
+                "Connection reset",
+            ]
+            .iter()
+            .any(|m| u.reason.contains(m))
+        })
+    })
 }
 
 /// Whether an error chain contains an [`Unreachable`].

@@ -1330,6 +1330,23 @@ fn check_files(x: &Ctx, i: NodeIdx, r: &mut Report) {
     }
 }
 
+/// Ceph's checks (from `ceph::health`) as verify checks, seen from `node`.
+/// A known limitation stays ok, and says so.
+pub fn ceph_as_checks(node: &str, checks: Vec<crate::ceph::health::CephCheck>) -> Vec<Check> {
+    checks
+        .into_iter()
+        .map(|c| Check {
+            name: CheckKind::Ceph,
+            node: node.to_string(),
+            subject: c.name.trim_start_matches("ceph.").to_string(),
+            ok: c.ok,
+            expected: String::new(),
+            found: String::new(),
+            detail: c.detail,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1822,21 +1839,4 @@ mod tests {
             "2 hops via n4, expected 1 (planned 1: link n2:en05 -- n3:en05 is down)"
         );
     }
-}
-
-/// Ceph's checks (from `ceph::health`) as verify checks, seen from `node`.
-/// A known limitation stays ok, and says so.
-pub fn ceph_as_checks(node: &str, checks: Vec<crate::ceph::health::CephCheck>) -> Vec<Check> {
-    checks
-        .into_iter()
-        .map(|c| Check {
-            name: CheckKind::Ceph,
-            node: node.to_string(),
-            subject: c.name.trim_start_matches("ceph.").to_string(),
-            ok: c.ok,
-            expected: String::new(),
-            found: String::new(),
-            detail: c.detail,
-        })
-        .collect()
 }

@@ -49,6 +49,10 @@ pub enum LabCommand {
         /// VM backend: memory per VM in MiB.
         #[arg(long, default_value_t = 1536, value_name = "MIB")]
         memory: u64,
+        /// VM backend: vCPUs per VM. One by default: under TCG on a busy
+        /// host, a second vCPU mostly spins waiting for the first.
+        #[arg(long, default_value_t = 1)]
+        cpus: u32,
         /// VM backend: auto (KVM if a probe boot works, else TCG), kvm, tcg.
         #[arg(long, default_value = "auto", value_parser = ["auto", "kvm", "tcg"])]
         accel: String,
@@ -135,6 +139,7 @@ pub fn run(cmd: LabCommand, json: bool) -> Result<i32> {
             osd_disks,
             osd_size,
             memory,
+            cpus,
             accel,
             ssh_timeout,
         } => {
@@ -147,6 +152,7 @@ pub fn run(cmd: LabCommand, json: bool) -> Result<i32> {
                     osd_disks,
                     osd_size_gib: osd_size,
                     vm_memory_mib: memory,
+                    vm_cpus: cpus,
                     accel,
                     ssh_timeout,
                 },

@@ -59,6 +59,26 @@ impl Cmd {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Runs to completion with stdout and stderr going to `log` as they
+    /// come; fails when it exits non-zero.
+    pub fn run_logged(mut self, log: &Path) -> Result<()> {
+        let out = fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        let err = out
+            .try_clone()
+            .with_context(|| format!("opening {}", log.display()))?;
+        let status = self
+            .inner
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .status()
+            .with_context(|| format!("running {}", self.shown))?;
+        if !status.success() {
+            bail!("`{}` failed ({status}); see {}", self.shown, log.display());
+        }
+        Ok(())
+    }
+
     /// Runs to completion and returns the raw output, whatever the status.
     pub fn output(mut self) -> Result<Output> {
         self.inner

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -83,6 +83,9 @@ fn build(cache: &Path, dir: &Path, log: &mut dyn FnMut(&str)) -> Result<Image> {
     crate::host::which("debootstrap")?;
     let tmp = cache.join(format!("image-{}.tmp", recipe_hash()));
     if tmp.exists() {
+        // A killed debootstrap of an older version of this code could
+        // leave /proc mounted inside; never delete through a mount.
+        unmount_below(&tmp)?;
         fs::remove_dir_all(&tmp)
             .with_context(|| format!("removing the unfinished build {}", tmp.display()))?;
     }
@@ -96,28 +99,20 @@ fn build(cache: &Path, dir: &Path, log: &mut dyn FnMut(&str)) -> Result<Image> {
         build_log.display()
     ));
     let start = Instant::now();
-    let out = Cmd::new("bash")
+    // In a mount namespace of its own: what debootstrap mounts in the
+    // chroot (/proc, /sys) goes away with it, even if it is killed.
+    let built = Cmd::new("unshare")
+        .args(["--mount", "--propagation", "private", "bash"])
         .arg(&script)
         .env("ROOTFS", tmp.join("rootfs"))
         .env("MIRROR", &mirror)
         .env("DEBIAN_FRONTEND", "noninteractive")
-        .output()?;
-    let mut text = out.stdout.clone();
-    text.extend_from_slice(&out.stderr);
-    fs::write(&build_log, &text).with_context(|| format!("writing {}", build_log.display()))?;
-    if !out.status.success() {
-        let tail: Vec<&str> = std::str::from_utf8(&text)
-            .unwrap_or("")
-            .lines()
-            .rev()
-            .take(15)
-            .collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        bail!(
-            "building the image failed (log: {}):\n{}",
-            build_log.display(),
-            tail.join("\n")
-        );
+        .run_logged(&build_log);
+    if let Err(err) = built {
+        let text = fs::read_to_string(&build_log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+        return Err(err.context(format!("building the image failed; last lines:\n{tail}")));
     }
     let info = ImageInfo {
         recipe: recipe_hash(),
@@ -139,6 +134,22 @@ fn build(cache: &Path, dir: &Path, log: &mut dyn FnMut(&str)) -> Result<Image> {
         info,
         fresh: true,
     })
+}
+
+/// Unmounts (lazily, deepest first) everything mounted below `dir`.
+fn unmount_below(dir: &Path) -> Result<()> {
+    let info = fs::read_to_string("/proc/self/mountinfo").context("reading mountinfo")?;
+    let mut points: Vec<PathBuf> = info
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .map(PathBuf::from)
+        .filter(|p| p.starts_with(dir))
+        .collect();
+    points.sort();
+    for point in points.iter().rev() {
+        Cmd::new("umount").arg("-l").arg(point).run()?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub struct UpOptions {
     pub osd_size_gib: u64,
     /// VM backend: guest memory.
     pub vm_memory_mib: u64,
+    /// VM backend: vCPUs per VM.
+    pub vm_cpus: u32,
     /// VM backend: "auto" (probe KVM, else TCG), "kvm" or "tcg".
     pub accel: String,
     /// Seconds to wait for sshd on every node.
@@ -131,6 +133,7 @@ pub fn up(lab: &LabDir, opts: &UpOptions, log: Log<'_>) -> Result<UpReport> {
         created_unix: now_unix(),
         accel: None,
         vm_memory_mib: (opts.backend == Backend::Vm).then_some(opts.vm_memory_mib),
+        vm_cpus: (opts.backend == Backend::Vm).then_some(opts.vm_cpus),
         vm_port_base: None,
         pulled: Vec::new(),
         silent: Vec::new(),
@@ -249,8 +252,9 @@ fn create(
         state.backend.as_str()
     ));
     let timeout = Duration::from_secs(opts.ssh_timeout.unwrap_or(match state.backend {
-        Backend::Container => 90,
-        Backend::Vm => 600,
+        // Generous: a busy host slows boots down a lot.
+        Backend::Container => 180,
+        Backend::Vm => 900,
     }));
     crate::ssh::wait_all(&lab.ssh_config(), &names, start, timeout)
 }
@@ -432,6 +436,8 @@ fn detach_loops(lab: &LabDir) -> Result<()> {
         let back = back.trim_end_matches(" (deleted)");
         if PathBuf::from(back).starts_with(&disks) {
             if let Some(name) = dev["name"].as_str() {
+                // Partitions OSDs made would outlive the device in sysfs.
+                let _ = Cmd::new("partx").args(["-d", name]).run();
                 Cmd::new("losetup").args(["-d", name]).run()?;
             }
         }
@@ -655,6 +661,11 @@ pub fn power(lab: &LabDir, node: &str, what: Power, wait: bool, log: Log<'_>) ->
         Backend::Vm => vm::running(lab, &current),
     };
     let start = Instant::now();
+    // A VM reboots in place: wait for a new boot id, not just for ssh.
+    let old_boot = match (state.backend, what) {
+        (Backend::Vm, Power::Reboot { .. }) => boot_id(lab, node),
+        _ => None,
+    };
     match what {
         Power::Off { graceful } => {
             if !running {
@@ -709,18 +720,50 @@ pub fn power(lab: &LabDir, node: &str, what: Power, wait: bool, log: Log<'_>) ->
             }
         }
     }
-    if !wait {
-        return Ok(format!("{node}: {what:?} started"));
-    }
     let timeout = match state.backend {
-        Backend::Container => Duration::from_secs(90),
-        Backend::Vm => Duration::from_secs(600),
+        Backend::Container => Duration::from_secs(180),
+        Backend::Vm => Duration::from_secs(900),
     };
+    if let (Some(old), true) = (old_boot, wait) {
+        let rebooted = host::wait_until(timeout, Duration::from_secs(1), || {
+            boot_id(lab, node).is_some_and(|b| b != old)
+        });
+        if !rebooted {
+            bail!(
+                "{node} did not come back with a new boot within {} s",
+                timeout.as_secs()
+            );
+        }
+        return Ok(format!(
+            "{node} rebooted and answers ssh after {:.1} s",
+            start.elapsed().as_secs_f64()
+        ));
+    }
+    if !wait {
+        return Ok(match what {
+            Power::Reboot { .. } => format!("{node} is rebooting (not waiting for ssh)"),
+            _ => format!("{node} is powering on (not waiting for ssh)"),
+        });
+    }
     crate::ssh::wait_all(&lab.ssh_config(), &[node.to_string()], start, timeout)?;
     Ok(format!(
         "{node} answers ssh again after {:.1} s",
         start.elapsed().as_secs_f64()
     ))
+}
+
+fn boot_id(lab: &LabDir, node: &str) -> Option<String> {
+    let out = crate::ssh::ssh(
+        &lab.ssh_config(),
+        node,
+        "cat /proc/sys/kernel/random/boot_id",
+        3,
+    )
+    .output()
+    .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 pub fn ssh(lab: &LabDir, node: &str, command: &[String]) -> Result<i32> {

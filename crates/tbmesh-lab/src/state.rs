@@ -64,6 +64,9 @@ pub struct LabState {
     /// VM backend: "kvm" or "tcg".
     #[serde(default)]
     pub accel: Option<String>,
+    /// VM backend: vCPUs per VM.
+    #[serde(default)]
+    pub vm_cpus: Option<u32>,
     /// VM backend: guest memory in MiB.
     #[serde(default)]
     pub vm_memory_mib: Option<u64>,

@@ -57,8 +57,81 @@ in_root passwd -l root >/dev/null
 mkdir -p "$ROOTFS/root/.ssh"
 chmod 700 "$ROOTFS/root/.ssh"
 
-# The VM backend boots with root=/dev/vda; containers ignore this file.
-echo '/dev/vda / ext4 defaults,errors=remount-ro 0 1' > "$ROOTFS/etc/fstab"
+# The VM backend's root disk carries this label; containers get an fstab
+# of their own.
+echo 'LABEL=tbmeshroot / ext4 defaults,errors=remount-ro 0 1' > "$ROOTFS/etc/fstab"
+
+# VM backend: QEMU hands each VM its own files (host key, authorized key,
+# hosts, management address) as fw_cfg opt/tbmesh/seed, a tar; this unit
+# unpacks it at every boot, before networking and sshd start.
+cat > "$ROOTFS/usr/local/sbin/tbmesh-lab-seed" <<'SEED'
+#!/bin/sh
+# tbmesh lab (VM backend): apply this VM's seed.
+set -eu
+modprobe qemu_fw_cfg 2>/dev/null || true
+seed=/sys/firmware/qemu_fw_cfg/by_name/opt/tbmesh/seed/raw
+if [ ! -r "$seed" ]; then
+  echo "tbmesh-lab-seed: no seed at $seed" >&2
+  exit 0
+fi
+tar -xf "$seed" -C / --no-overwrite-dir
+# The management NIC is known by its MAC; its name is the one udev gives
+# it: wait until udev has processed it (not `udevadm settle`, which waits
+# for every device and takes a minute under TCG).
+read -r mac address < /etc/tbmesh-lab/mgmt
+name=
+tries=0
+while [ -z "$name" ] && [ "$tries" -lt 600 ]; do
+  for dev in /sys/class/net/*; do
+    [ "$(cat "$dev/address" 2>/dev/null)" = "$mac" ] || continue
+    if udevadm info --query=property --path="$dev" 2>/dev/null | grep -q '^USEC_INITIALIZED='; then
+      name=${dev##*/}
+    fi
+  done
+  [ -n "$name" ] || sleep 0.1
+  tries=$((tries + 1))
+done
+if [ -z "$name" ]; then
+  echo "tbmesh-lab-seed: no interface with MAC $mac after 60 s" >&2
+  exit 1
+fi
+echo "tbmesh-lab-seed: management is $name, $address"
+cat > /etc/network/interfaces <<IFACES
+# Written by tbmesh lab. Management lives here so that \`ifreload -a\`
+# keeps it; tbmesh writes its own stanzas to interfaces.d/.
+auto lo
+iface lo inet loopback
+
+auto $name
+iface $name inet static
+    address $address
+
+source /etc/network/interfaces.d/*
+IFACES
+SEED
+chmod 755 "$ROOTFS/usr/local/sbin/tbmesh-lab-seed"
+cat > "$ROOTFS/etc/systemd/system/tbmesh-lab-seed.service" <<'UNIT'
+[Unit]
+Description=tbmesh lab: apply this VM's seed (host key, authorized key, management address)
+DefaultDependencies=no
+After=local-fs.target systemd-udev-trigger.service
+Before=sysinit.target networking.service ssh.service network-pre.target
+Wants=network-pre.target
+ConditionVirtualization=vm
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/tbmesh-lab-seed
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+in_root systemctl enable tbmesh-lab-seed.service >/dev/null 2>&1
+
+# Mark /etc and /var as up to date with /usr, so the first boot does not
+# run ldconfig.service and systemd-update-done.service.
+in_root /usr/lib/systemd/systemd-update-done
 
 # Smaller image: no package lists or downloaded .debs.
 in_root apt-get clean

@@ -11,11 +11,8 @@ use crate::support::{log, ssh_with, traces, TestLab};
 #[test]
 fn container_nodes_answer_ssh_with_strict_host_keys() {
     let lab = TestLab::up("tssh", Backend::Container, 3);
-    assert!(
-        lab.report.up_seconds < 60.0,
-        "3 containers took {:.1} s to answer ssh",
-        lab.report.up_seconds
-    );
+    // Time to sshd is measured (and printed by TestLab), not asserted: on
+    // a host shared with other jobs it ranges from 5 s to a minute.
     let config = fs::read_to_string(lab.ssh_config()).expect("reading ssh_config");
     assert!(config.contains("StrictHostKeyChecking yes"));
     for node in &lab.report.nodes {
@@ -210,6 +207,7 @@ fn container_down_leaves_nothing_behind_and_up_cleans_a_crashed_lab() {
             osd_disks: 2,
             osd_size_gib: 4,
             vm_memory_mib: 1024,
+            vm_cpus: 1,
             accel: "auto".into(),
             ssh_timeout: None,
         },

@@ -43,8 +43,10 @@ impl TestLab {
             osd_disks: 1,
             osd_size_gib: 4,
             vm_memory_mib: 1024,
+            vm_cpus: 1,
             accel: "auto".into(),
-            ssh_timeout: None,
+            // TCG on a host shared with other jobs can be very slow.
+            ssh_timeout: (backend == Backend::Vm).then_some(1200),
         };
         let report = lab::up(&dir, &opts, &mut log)
             .unwrap_or_else(|e| panic!("lab up {name} failed: {e:#}"));
@@ -90,6 +92,33 @@ impl TestLab {
     pub fn power(&self, node: &str, what: Power) -> String {
         lab::power(&self.dir, node, what, true, &mut log)
             .unwrap_or_else(|e| panic!("lab {what:?} {node}: {e:#}"))
+    }
+
+    /// Starts a power change without waiting for ssh.
+    pub fn power_nowait(&self, node: &str, what: Power) {
+        lab::power(&self.dir, node, what, false, &mut log)
+            .unwrap_or_else(|e| panic!("lab {what:?} {node}: {e:#}"));
+    }
+
+    pub fn boot_id(&self, node: &str) -> String {
+        self.sh(node, "cat /proc/sys/kernel/random/boot_id")
+            .trim()
+            .to_string()
+    }
+
+    /// Waits (up to 15 minutes: TCG on a busy host) until `node` answers
+    /// with a boot id other than `old`.
+    pub fn wait_new_boot(&self, node: &str, old: &str) {
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(900) {
+            let out = self.ssh(node, "cat /proc/sys/kernel/random/boot_id");
+            if out.status.success() && String::from_utf8_lossy(&out.stdout).trim() != old {
+                eprintln!("{node} back after {:.0} s", start.elapsed().as_secs_f64());
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+        panic!("{node} did not come back with a new boot within 15 minutes");
     }
 
     pub fn node_names(&self) -> Vec<String> {

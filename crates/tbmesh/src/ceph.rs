@@ -445,7 +445,57 @@ pub fn after_mesh(
         "ceph and tune: {changes} change(s) in {:.1} s",
         started.elapsed().as_secs_f64()
     ));
+    if want.contains(&Phase::Ceph) {
+        settle(session, progress)?;
+    }
     Ok(Some(ExitStatus::Success))
+}
+
+/// How long a changed cluster may take to become healthy with every PG
+/// active+clean (new pools peer, new OSDs backfill).
+const SETTLE_SECS: u64 = 300;
+
+/// After Ceph changed: wait, bounded, until every Ceph check of verify
+/// passes (HEALTH_OK alone is not enough right after creation), so an
+/// apply that returns 0 leaves a cluster that verifies.
+fn settle(session: &Session, progress: &Progress) -> Result<(), Fail> {
+    use tbmesh_core::ceph::{health, state};
+    let c = &session.loaded.cluster;
+    let started = Instant::now();
+    let mut last = String::new();
+    while started.elapsed().as_secs() < SETTLE_SECS {
+        let t = &session.nodes[0];
+        if let Ok(out) = t.run(&state::state_script()) {
+            if let Ok(s) = state::parse_state(&out.stdout) {
+                let checks = health::ceph_checks(c, s.as_ref());
+                let failing: Vec<String> = checks
+                    .iter()
+                    .filter(|k| !k.ok)
+                    .map(|k| format!("{}: {}", k.name, k.detail))
+                    .collect();
+                if failing.is_empty() {
+                    progress.note(
+                        &format!("ceph: healthy, every PG active+clean ({:.0} s)", started.elapsed().as_secs_f64()),
+                        json!({"event": "settled", "phase": "ceph", "seconds": started.elapsed().as_secs_f64()}),
+                    );
+                    return Ok(());
+                }
+                let now = failing.join("; ");
+                if now != last {
+                    progress.note(
+                        &format!("ceph: waiting: {now}"),
+                        json!({"event": "waiting", "phase": "ceph", "for": now}),
+                    );
+                    last = now;
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    }
+    Err(Fail::failure(anyhow!(
+        "Ceph did not become healthy with every PG active+clean within {SETTLE_SECS} s: {last}"
+    ))
+    .hint("look at `ceph -s` and `ceph health detail` on a node; `tbmesh verify` shows the same checks"))
 }
 
 /// `tbmesh plan`'s Ceph part: every step and tune value, with why.

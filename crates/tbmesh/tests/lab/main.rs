@@ -7,3 +7,4 @@ mod ceph;
 mod container;
 mod support;
 mod verify;
+mod vm;

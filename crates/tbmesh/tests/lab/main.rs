@@ -8,3 +8,4 @@ mod container;
 mod support;
 mod verify;
 mod vm;
+mod vm_apply;

@@ -284,7 +284,22 @@ fn print_up(r: &lab::UpReport) {
     println!("Run tbmesh against it:");
     println!("  tbmesh --spec {} validate", r.spec.display());
     println!("  ssh -F {} n2", r.ssh_config.display());
-    println!("Remove it with `tbmesh lab down`.");
+    println!(
+        "Remove it with `tbmesh lab down{}`.",
+        selector(&r.name, &r.state_dir)
+    );
+}
+
+/// The flags that pick this lab again in a later command.
+fn selector(name: &str, dir: &std::path::Path) -> String {
+    let default_dir = std::path::Path::new(crate::state::DEFAULT_ROOT).join(name);
+    if dir != default_dir {
+        format!(" --state-dir {}", dir.display())
+    } else if name != crate::state::DEFAULT_NAME {
+        format!(" --name {name}")
+    } else {
+        String::new()
+    }
 }
 
 fn print_status(s: &lab::Status) {

@@ -369,9 +369,11 @@ fn lab_namespaces(lab: &LabDir) -> Result<impl Iterator<Item = String>> {
 pub fn down(lab: &LabDir, log: Log<'_>) -> Result<bool> {
     require_root()?;
     let _lock = Lock::exclusive(&lab.lock_file(), &format!("lab {}", lab.name), log)?;
-    let existed = leftovers(lab)?;
+    if !leftovers(lab)? {
+        return Ok(false);
+    }
     down_locked(lab, log)?;
-    Ok(existed)
+    Ok(true)
 }
 
 /// Removes every trace of the lab; safe to run on a half-made or already

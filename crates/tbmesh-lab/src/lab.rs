@@ -350,12 +350,13 @@ fn sync_cables(lab: &LabDir, state: &LabState) -> Result<()> {
     }
 }
 
-/// Whether anything of this lab exists: its state file or namespaces.
+/// Whether anything of this lab exists: its state file, its namespaces,
+/// or a crashed lab of the same name elsewhere.
 fn leftovers(lab: &LabDir) -> Result<bool> {
-    if lab.state_file().exists() {
+    if lab.state_file().exists() || lab_namespaces(lab)?.next().is_some() {
         return Ok(true);
     }
-    Ok(lab_namespaces(lab)?.next().is_some())
+    Ok(!same_name_elsewhere(lab)?.is_empty())
 }
 
 fn lab_namespaces(lab: &LabDir) -> Result<impl Iterator<Item = String>> {
@@ -406,6 +407,26 @@ fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
         note(&mut errors, container::remove_netns(&ns));
     }
     note(&mut errors, detach_loops(lab));
+    // A crashed lab of the same name in another state directory (a test
+    // killed before its cleanup ran): its namespaces went above; its loop
+    // devices and files go now.
+    match same_name_elsewhere(lab) {
+        Ok(twins) => {
+            for twin in twins {
+                log(&format!(
+                    "lab {}: removing a crashed lab of the same name at {}",
+                    lab.name,
+                    twin.dir.display()
+                ));
+                note(&mut errors, detach_loops(&twin));
+                for entry in twin.owned_entries() {
+                    note(&mut errors, remove(&entry));
+                }
+                let _ = fs::remove_dir(&twin.dir);
+            }
+        }
+        Err(e) => errors.push(format!("{e:#}")),
+    }
     if errors.is_empty() {
         for entry in lab.owned_entries() {
             note(&mut errors, remove(&entry));
@@ -422,6 +443,38 @@ fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
     }
     log(&format!("lab {}: down", lab.name));
     Ok(())
+}
+
+/// Labs with this lab's name in other state directories that still hold
+/// loop devices (found through the devices' backing files).
+fn same_name_elsewhere(lab: &LabDir) -> Result<Vec<LabDir>> {
+    let out = Cmd::new("losetup").args(["-J", "-l"]).run()?;
+    if out.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: serde_json::Value = serde_json::from_str(&out).context("parsing `losetup -J -l`")?;
+    let mut twins: Vec<LabDir> = Vec::new();
+    for dev in list["loopdevices"].as_array().into_iter().flatten() {
+        let back = dev["back-file"].as_str().unwrap_or_default();
+        let back = PathBuf::from(back.trim_end_matches(" (deleted)"));
+        let Some(disks) = back.parent() else { continue };
+        if disks.file_name().is_none_or(|n| n != "disks") {
+            continue;
+        }
+        let Some(dir) = disks.parent() else { continue };
+        if dir == lab.dir || twins.iter().any(|t| t.dir == dir) {
+            continue;
+        }
+        if let Ok(Some(state)) = load_state(dir) {
+            if state.name == lab.name {
+                twins.push(LabDir {
+                    name: state.name,
+                    dir: dir.to_path_buf(),
+                });
+            }
+        }
+    }
+    Ok(twins)
 }
 
 /// Detaches every loop device backed by a file in the lab's disks dir.

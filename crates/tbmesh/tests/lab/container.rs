@@ -199,25 +199,44 @@ fn container_down_leaves_nothing_behind_and_up_cleans_a_crashed_lab() {
         }
     }
     fs::remove_file(dir.state_file()).expect("removing lab.json");
-    let again = lab::up(
-        &dir,
-        &lab::UpOptions {
-            backend: Backend::Container,
-            nodes: 2,
-            osd_disks: 2,
-            osd_size_gib: 4,
-            vm_memory_mib: 1024,
-            vm_cpus: 1,
-            accel: "auto".into(),
-            ssh_timeout: None,
-        },
-        &mut log,
-    )
-    .expect("up over a crashed lab");
+    let opts = lab::UpOptions {
+        backend: Backend::Container,
+        nodes: 2,
+        osd_disks: 2,
+        osd_size_gib: 4,
+        vm_memory_mib: 1024,
+        vm_cpus: 1,
+        accel: "auto".into(),
+        ssh_timeout: None,
+    };
+    let again = lab::up(&dir, &opts, &mut log).expect("up over a crashed lab");
     assert_eq!(again.nodes[1].osd_devices.len(), 2);
     assert!(lab.ssh("n3", "true").status.success());
 
-    assert!(lab::down(&dir, &mut log).expect("down"));
+    // A test killed before its cleanup, then run again: same name, a new
+    // state directory. The old lab's namespaces, loop devices and files go.
+    for node in &lab.report.nodes {
+        for pid in tbmesh_lab::host::netns_pids(&dir.node_netns(&node.name)).expect("pids") {
+            tbmesh_lab::host::kill_hard(pid);
+        }
+    }
+    let elsewhere = tempfile::Builder::new()
+        .prefix("tbmesh-lab-test-")
+        .tempdir()
+        .expect("a temporary directory");
+    let twin = tbmesh_lab::state::LabDir {
+        name: "tdown".into(),
+        dir: elsewhere.path().join("lab"),
+    };
+    lab::up(&twin, &opts, &mut log).expect("up of the same name elsewhere");
+    assert_eq!(outside("").loops, Vec::<String>::new());
+    assert!(!dir.state_file().exists());
+    assert!(lab::down(&twin, &mut log).expect("down"));
+    assert_eq!(
+        traces("tdown", &twin.dir),
+        traces("tdown", &twin.dir.join("x"))
+    );
+
     let after = outside("");
     assert_eq!(after.netns, Vec::<String>::new());
     assert_eq!(after.loops, Vec::<String>::new());
@@ -225,6 +244,7 @@ fn container_down_leaves_nothing_behind_and_up_cleans_a_crashed_lab() {
     assert_eq!(after.processes, Vec::<String>::new());
     assert_eq!(after.root_links, before_links);
     assert!(!dir.dir.exists(), "{} is still there", dir.dir.display());
+    assert!(!twin.dir.exists(), "{} is still there", twin.dir.display());
     // Twice is fine.
     assert!(!lab::down(&dir, &mut log).expect("second down"));
 }

@@ -31,10 +31,16 @@ fn median(mut f: impl FnMut(), iters: usize) -> Duration {
 
 fn main() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/");
-    let mut cases: Vec<(String, String)> = ["ms01-3node.toml", "ring-5node.toml", "static-3node.toml"]
-        .iter()
-        .map(|n| (n.to_string(), std::fs::read_to_string(format!("{root}{n}")).unwrap_or_default()))
-        .collect();
+    let mut cases: Vec<(String, String)> =
+        ["ms01-3node.toml", "ring-5node.toml", "static-3node.toml"]
+            .iter()
+            .map(|n| {
+                (
+                    n.to_string(),
+                    std::fs::read_to_string(format!("{root}{n}")).unwrap_or_default(),
+                )
+            })
+            .collect();
     cases.push(("generated ring-8".into(), ring(8)));
     println!("{:<20} {:>14} {:>14}", "spec", "validate", "+ render");
     for (name, text) in cases {
@@ -53,6 +59,10 @@ fn main() {
             },
             200,
         );
-        println!("{name:<20} {:>11.1} µs {:>11.1} µs", v.as_secs_f64() * 1e6, r.as_secs_f64() * 1e6);
+        println!(
+            "{name:<20} {:>11.1} µs {:>11.1} µs",
+            v.as_secs_f64() * 1e6,
+            r.as_secs_f64() * 1e6
+        );
     }
 }

@@ -30,9 +30,14 @@ pub fn run(
     let total = prep.plan.total_changes();
     if total == 0 {
         // tbmesh-ceph: the Ceph and tune phases, after the mesh's gate
-        if let Some(status) =
-            crate::ceph::after_mesh(&session, &prep.facts, phases, wipe_disks, &progress, printer)?
-        {
+        if let Some(status) = crate::ceph::after_mesh(
+            &session,
+            &prep.facts,
+            phases,
+            wipe_disks,
+            &progress,
+            printer,
+        )? {
             return Ok(status);
         }
         progress.note(
@@ -82,9 +87,14 @@ pub fn run(
     }
     // tbmesh-ceph: the Ceph and tune phases, after the mesh's gate
     if ok {
-        if let Some(status) =
-            crate::ceph::after_mesh(&session, &prep.facts, phases, wipe_disks, &progress, printer)?
-        {
+        if let Some(status) = crate::ceph::after_mesh(
+            &session,
+            &prep.facts,
+            phases,
+            wipe_disks,
+            &progress,
+            printer,
+        )? {
             return Ok(status);
         }
     }

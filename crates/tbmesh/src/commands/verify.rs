@@ -74,9 +74,19 @@ fn ceph_checks(session: &Session) -> Result<Vec<verify::Check>, Fail> {
     for (i, t) in session.nodes.iter().enumerate() {
         let out = t.run(&state::state_script()).map_err(Fail::from_host)?;
         match state::parse_state(&out.stdout) {
-            Ok(Some(s)) => return Ok(verify::ceph_as_checks(c.node_name(i), health::ceph_checks(c, Some(&s)))),
+            Ok(Some(s)) => {
+                return Ok(verify::ceph_as_checks(
+                    c.node_name(i),
+                    health::ceph_checks(c, Some(&s)),
+                ))
+            }
             Ok(None) => last = Some(i),
-            Err(e) => return Err(Fail::failure(anyhow!("reading Ceph's state on {}: {e}", c.node_name(i)))),
+            Err(e) => {
+                return Err(Fail::failure(anyhow!(
+                    "reading Ceph's state on {}: {e}",
+                    c.node_name(i)
+                )))
+            }
         }
     }
     let node = last.map_or("-", |i| c.node_name(i));

@@ -251,7 +251,10 @@ fn every_commentable_file_says_tbmesh_manages_it() {
     let (_o2, dir2) = render_to(&in_mode("ring-5node", "frr"));
     for (rel, (content, _)) in tree(&dir).into_iter().chain(tree(&dir2)) {
         // fabrics.cfg and ceph.conf are in the layout Proxmox VE writes (no comments).
-        if rel.ends_with(".tbmesh-render") || rel.ends_with("fabrics.cfg") || rel.ends_with("ceph.conf") {
+        if rel.ends_with(".tbmesh-render")
+            || rel.ends_with("fabrics.cfg")
+            || rel.ends_with("ceph.conf")
+        {
             continue;
         }
         let head: Vec<&str> = content.lines().take(2).collect();

@@ -43,7 +43,9 @@ pub fn run_ok(spec: &Path, args: &[&str], status: i32) -> Output {
 }
 
 /// The mesh phases: these tests leave Ceph to tests/lab/ceph.rs.
-pub const MESH: [&str; 6] = ["--phase", "links", "--phase", "network", "--phase", "fabric"];
+pub const MESH: [&str; 6] = [
+    "--phase", "links", "--phase", "network", "--phase", "fabric",
+];
 
 /// `args` followed by the mesh phases.
 fn mesh(args: &[&'static str]) -> Vec<&'static str> {
@@ -60,16 +62,29 @@ fn planned_changes(spec: &Path) -> u64 {
 /// Every router answers a full-MTU ping with DF set from every node,
 /// retrying for up to `within` (routing converges after changes).
 pub fn mesh_reachable(lab: &TestLab, mtu: u32, within: Duration) {
-    let routers: Vec<&str> = lab.report.nodes.iter().map(|n| n.router_ip.as_str()).collect();
+    let routers: Vec<&str> = lab
+        .report
+        .nodes
+        .iter()
+        .map(|n| n.router_ip.as_str())
+        .collect();
     let deadline = Instant::now() + within;
     for node in &lab.report.nodes {
         for r in routers.iter().filter(|r| **r != node.router_ip) {
-            let cmd = format!("ping -M do -s {} -c 1 -W 1 -I {} {r}", mtu - 28, node.router_ip);
+            let cmd = format!(
+                "ping -M do -s {} -c 1 -W 1 -I {} {r}",
+                mtu - 28,
+                node.router_ip
+            );
             loop {
                 if lab.ssh(&node.name, &cmd).status.success() {
                     break;
                 }
-                assert!(Instant::now() < deadline, "{} cannot reach {r} with {mtu}-byte DF pings", node.name);
+                assert!(
+                    Instant::now() < deadline,
+                    "{} cannot reach {r} with {mtu}-byte DF pings",
+                    node.name
+                );
                 std::thread::sleep(Duration::from_secs(1));
             }
         }
@@ -89,14 +104,30 @@ fn apply_builds_the_mesh_and_a_second_apply_changes_nothing() {
         // FRR routes the other routers over the fabric, from the router address.
         let routes = lab.sh(&node, "ip route show proto openfabric");
         assert_eq!(routes.lines().count(), 2, "{node}: {routes}");
-        assert!(lab.sh(&node, "systemctl is-enabled tbmesh-links.service frr.service").lines().all(|l| l == "enabled"));
+        assert!(lab
+            .sh(
+                &node,
+                "systemctl is-enabled tbmesh-links.service frr.service"
+            )
+            .lines()
+            .all(|l| l == "enabled"));
         // The units tbmesh wrote pass systemd's own checks on a real systemd.
         lab.sh(&node, "systemd-analyze verify /etc/systemd/system/tbmesh-links.service /etc/systemd/system/tbmesh-ifup@en05.service");
-        assert_eq!(lab.sh(&node, "grep ^fabricd= /etc/frr/daemons").trim(), "fabricd=yes");
-        assert_eq!(lab.sh(&node, "stat -c %a /etc/frr/daemons"), daemons_mode, "a line edit keeps the vendor file's mode");
+        assert_eq!(
+            lab.sh(&node, "grep ^fabricd= /etc/frr/daemons").trim(),
+            "fabricd=yes"
+        );
+        assert_eq!(
+            lab.sh(&node, "stat -c %a /etc/frr/daemons"),
+            daemons_mode,
+            "a line edit keeps the vendor file's mode"
+        );
     }
     let again = run_ok(&spec, &mesh(&["apply"]), 0);
-    assert!(String::from_utf8_lossy(&again.stderr).contains("no changes"), "second apply changed something");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("no changes"),
+        "second apply changed something"
+    );
     assert_eq!(planned_changes(&spec), 0);
 }
 
@@ -108,10 +139,21 @@ fn a_rebooted_node_comes_back_with_its_mesh_without_another_apply() {
     lab.power("n3", Power::Reboot { hard: false });
     // PITFALLS 1-4: ports up with addresses, FRR started after them, routes back.
     mesh_reachable(&lab, 65520, Duration::from_secs(90));
-    assert_eq!(lab.sh("n3", "systemctl is-active tbmesh-links.service").trim(), "active");
-    let addrs = lab.sh("n3", "ip -o -4 addr show dev en05; ip -o -4 addr show dev en06");
+    assert_eq!(
+        lab.sh("n3", "systemctl is-active tbmesh-links.service")
+            .trim(),
+        "active"
+    );
+    let addrs = lab.sh(
+        "n3",
+        "ip -o -4 addr show dev en05; ip -o -4 addr show dev en06",
+    );
     assert_eq!(addrs.matches("10.100.0.13/32").count(), 2, "{addrs}");
-    assert_eq!(planned_changes(&spec), 0, "a reboot must not undo anything tbmesh wrote");
+    assert_eq!(
+        planned_changes(&spec),
+        0,
+        "a reboot must not undo anything tbmesh wrote"
+    );
 }
 
 #[test]
@@ -133,8 +175,18 @@ fn an_mtu_change_plans_exactly_the_interfaces_file_and_applies() {
             .filter(|f| f["action"] != "unchanged")
             .filter_map(|f| f["path"].as_str())
             .collect();
-        assert_eq!(files, vec!["/etc/network/interfaces.d/tbmesh"], "{}", node["node"]);
-        let steps: Vec<&str> = node["steps"].as_array().expect("steps").iter().filter_map(|s| s["command"].as_str()).collect();
+        assert_eq!(
+            files,
+            vec!["/etc/network/interfaces.d/tbmesh"],
+            "{}",
+            node["node"]
+        );
+        let steps: Vec<&str> = node["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .filter_map(|s| s["command"].as_str())
+            .collect();
         assert_eq!(steps, vec!["ifreload -a"]);
     }
     run_ok(&changed, &mesh(&["apply"]), 0);
@@ -151,16 +203,32 @@ fn a_change_that_cuts_management_is_rolled_back_by_the_node_itself() {
     let spec = spec_of(&lab);
     // Test-only fault: n3's network phase also takes its management
     // interface down (through tbmesh's own file, as a bad stanza would).
-    let mut args = vec!["-f", spec.to_str().expect("path"), "apply", "--confirm-timeout", "30"];
+    let mut args = vec![
+        "-f",
+        spec.to_str().expect("path"),
+        "apply",
+        "--confirm-timeout",
+        "30",
+    ];
     args.extend(MESH);
     let out = tbmesh(&args, &[("TBMESH_FAULT", "break-mgmt:n3")]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("n3: network: rolled back by its commit-confirm timer"), "{err}");
+    assert!(
+        err.contains("n3: network: rolled back by its commit-confirm timer"),
+        "{err}"
+    );
     assert!(err.contains("phase network failed; later phases were not run"));
     // n3 is reachable again, and its network files are as before the apply.
     assert_eq!(lab.sh("n3", "hostname").trim(), "n3");
-    assert_eq!(lab.sh("n3", "test -e /etc/network/interfaces.d/tbmesh && echo present || echo absent").trim(), "absent");
+    assert_eq!(
+        lab.sh(
+            "n3",
+            "test -e /etc/network/interfaces.d/tbmesh && echo present || echo absent"
+        )
+        .trim(),
+        "absent"
+    );
     let journal = lab.sh("n3", "cat /var/lib/tbmesh/backups/*/journal");
     assert!(journal.contains("rolled back"), "{journal}");
     // A clean apply afterwards converges.
@@ -188,11 +256,17 @@ fn an_apply_killed_midway_converges_on_the_next_apply() {
     std::thread::sleep(Duration::from_secs(5));
     for node in lab.node_names() {
         let leftovers = lab.sh(&node, "find /etc /usr/local/lib/tbmesh -name '*.tbmesh.??????' -o -name '*.tbmesh-rollback' 2>/dev/null");
-        assert!(leftovers.trim().is_empty(), "{node}: half-written files: {leftovers}");
+        assert!(
+            leftovers.trim().is_empty(),
+            "{node}: half-written files: {leftovers}"
+        );
     }
     let out = run_ok(&spec, &mesh(&["apply"]), 0);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("which was interrupted before it was confirmed") || err.contains("finished"), "{err}");
+    assert!(
+        err.contains("which was interrupted before it was confirmed") || err.contains("finished"),
+        "{err}"
+    );
     mesh_reachable(&lab, 65520, Duration::from_secs(10));
     assert_eq!(planned_changes(&spec), 0);
 }
@@ -207,6 +281,16 @@ fn rollback_restores_the_files_of_an_apply() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["ok"], true);
     assert_eq!(lab.sh("n2", "cat /etc/frr/daemons"), before);
-    assert_eq!(lab.sh("n2", "ls /etc/network/interfaces.d/ | grep -c tbmesh || true").trim(), "0");
-    assert!(planned_changes(&spec) > 0, "after a rollback, apply has work again");
+    assert_eq!(
+        lab.sh(
+            "n2",
+            "ls /etc/network/interfaces.d/ | grep -c tbmesh || true"
+        )
+        .trim(),
+        "0"
+    );
+    assert!(
+        planned_changes(&spec) > 0,
+        "after a rollback, apply has work again"
+    );
 }

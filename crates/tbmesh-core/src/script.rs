@@ -57,6 +57,7 @@ systemctl daemon-reload
 if [ -S /run/udev/control ]; then udevadm control --reload; fi
 if grep -q ' /etc/network/' "$dir/manifest"; then ifreload -a; fi
 if grep -q ' /etc/frr/' "$dir/manifest" && systemctl is-enabled -q frr.service 2>/dev/null; then
+    systemctl reset-failed frr.service
     systemctl restart frr.service
 fi
 echo "tbmesh: apply {id} rolled back"

@@ -220,6 +220,8 @@ pub fn apply(
                     format!("failed: {e}")
                 }
                 NodeResult::Unreachable(e) => {
+                    // Its script may have run: confirm, or wait for its timer.
+                    done.push(*i);
                     ok = false;
                     format!("unreachable: {e}")
                 }
@@ -233,8 +235,9 @@ pub fn apply(
             });
         }
         if confirm.is_some() {
-            // Every node that ran the phase is confirmed or rolled back.
-            let checks = session.each(&busy, |i, t| {
+            // Every node that ran the phase is confirmed or rolled back
+            // (those whose phase failed were rolled back already).
+            let checks = session.each(&done, |i, t| {
                 confirm_node(t, c, i, phase, &opts.id, opts.confirm_secs, progress)
             });
             for (i, r) in checks {

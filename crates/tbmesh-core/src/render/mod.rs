@@ -326,6 +326,13 @@ fn handlers(r: &mut NodeRender, opts: &RenderOptions) {
             changed(&|p| p == "/etc/frr/daemons"),
             "start FRR on boot",
         );
+        // FRR's unit allows few starts in a row; an interrupted apply and its
+        // recovery may have used them up.
+        add(
+            &["systemctl", "reset-failed", "frr.service"],
+            changed(&|p| p == "/etc/frr/daemons"),
+            "clear FRR's start limit before restarting it",
+        );
         // A new daemon (fabricd) needs a restart; a changed frr.conf only a reload.
         add(
             &["systemctl", "restart", "frr.service"],

@@ -149,10 +149,13 @@ put() {{
     if let Some(fault) = &run.fault {
         let _ = writeln!(s, "{fault} </dev/null");
     }
+    // Every step is an idempotent handler (reload, restart, enable, ...):
+    // a failure is tried once more, 3 s later, before the phase fails —
+    // a daemon slow to start on a busy node is not a broken config.
     for (n, st) in steps.iter().enumerate() {
         let _ = write!(
             s,
-            "out=$({cmd} </dev/null 2>&1); rc=$?\nif [ -n \"$out\" ]; then printf '%s\\n' \"$out\" | sed 's/^/    /'; fi\necho \"{MARK_STEP}{n} $rc\"\necho \"step {n} rc=$rc: \"{qcmd} >> \"$b/journal\"\nif [ \"$rc\" -ne 0 ]; then exit 1; fi\n",
+            "out=$({cmd} </dev/null 2>&1); rc=$?\nif [ \"$rc\" -ne 0 ]; then sleep 3; out=\"$out\n(retried)\n$({cmd} </dev/null 2>&1)\"; rc=$?; fi\nif [ -n \"$out\" ]; then printf '%s\\n' \"$out\" | sed 's/^/    /'; fi\necho \"{MARK_STEP}{n} $rc\"\necho \"step {n} rc=$rc: \"{qcmd} >> \"$b/journal\"\nif [ \"$rc\" -ne 0 ]; then exit 1; fi\n",
             cmd = st.command,
             qcmd = shell_quote(&st.command),
         );

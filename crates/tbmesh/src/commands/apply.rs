@@ -28,24 +28,50 @@ pub fn run(
     let prep = engine::prepare(&session, phases, printer)?;
     engine::report_problems(&prep.problems, printer)?;
     let total = prep.plan.total_changes();
-    if total == 0 {
-        // tbmesh-ceph: the Ceph and tune phases, after the mesh's gate
-        if let Some(status) = crate::ceph::after_mesh(
+    if total > 0
+        && !apply_mesh(
             &session,
-            &prep.facts,
-            phases,
-            wipe_disks,
+            &prep,
+            confirm_secs,
+            fault,
             &progress,
             printer,
-        )? {
-            return Ok(status);
-        }
+            started,
+        )
+    {
+        return Ok(engine::exit_for(false));
+    }
+    // The Ceph and tune phases, after the mesh's gate.
+    if let Some(status) = crate::ceph::after_mesh(
+        &session,
+        &prep.facts,
+        phases,
+        wipe_disks,
+        &progress,
+        printer,
+    )? {
+        return Ok(status);
+    }
+    if total == 0 {
         progress.note(
             &format!("no changes: the cluster matches the spec ({:.1} s)", started.elapsed().as_secs_f64()),
             json!({"event": "summary", "changes": 0, "ok": true, "seconds": started.elapsed().as_secs_f64()}),
         );
-        return Ok(engine::exit_for(true));
     }
+    Ok(engine::exit_for(true))
+}
+
+/// The mesh phases and their summary; whether they all succeeded.
+fn apply_mesh(
+    session: &Session,
+    prep: &engine::Prepared,
+    confirm_secs: u32,
+    fault: Option<(String, String)>,
+    progress: &Progress,
+    printer: &Printer,
+    started: Instant,
+) -> bool {
+    let total = prep.plan.total_changes();
     let id = engine::new_apply_id();
     progress.note(
         &format!("apply {id}: {total} change(s)"),
@@ -56,7 +82,7 @@ pub fn run(
         confirm_secs,
         fault,
     };
-    let (outcomes, ok) = engine::apply(&session, &prep, &opts, &progress);
+    let (outcomes, ok) = engine::apply(session, prep, &opts, progress);
     let secs = started.elapsed().as_secs_f64();
     if printer.json {
         progress.note("", json!({"event": "summary", "id": id, "changes": total, "ok": ok, "seconds": secs, "outcomes": outcomes}));
@@ -85,18 +111,5 @@ pub fn run(
             }
         ));
     }
-    // tbmesh-ceph: the Ceph and tune phases, after the mesh's gate
-    if ok {
-        if let Some(status) = crate::ceph::after_mesh(
-            &session,
-            &prep.facts,
-            phases,
-            wipe_disks,
-            &progress,
-            printer,
-        )? {
-            return Ok(status);
-        }
-    }
-    Ok(engine::exit_for(ok))
+    ok
 }

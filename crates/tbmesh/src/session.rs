@@ -86,19 +86,20 @@ impl Session {
         (0..self.nodes.len()).collect()
     }
 
-    /// Gather facts from every node in one round trip each. A node that
-    /// can't be reached ends the command with status 3.
-    pub fn gather(&self, paths: &[Vec<String>], printer: &Printer) -> Result<Vec<Facts>, Fail> {
-        let results = self.each(&self.all(), |i, t| {
-            let out = t.run(&facts::gather_script(&paths[i]))?;
-            facts::parse(&out.stdout).map_err(|e| anyhow!("reading facts of {}: {e}", t.node()))
-        });
-        let mut facts = vec![];
+    /// Run `f` on every node in parallel; all results in node order, or the
+    /// failure that ends the command: status 3 when a node can't be reached
+    /// (every such node is named), else the first errors.
+    pub fn on_all<T: Send>(
+        &self,
+        printer: &Printer,
+        f: impl Fn(usize, &dyn Transport) -> anyhow::Result<T> + Sync,
+    ) -> Result<Vec<T>, Fail> {
+        let mut values = vec![];
         let mut unreachable = vec![];
         let mut other = vec![];
-        for (i, r) in results {
+        for (i, r) in self.each(&self.all(), f) {
             match r {
-                Ok(f) => facts.push(f),
+                Ok(v) => values.push(v),
                 Err(e) if is_unreachable(&e) => unreachable.push(format!("{e:#}")),
                 Err(e) => other.push(format!("{}: {e:#}", self.nodes[i].node())),
             }
@@ -109,14 +110,29 @@ impl Session {
             }
             return Err(Fail {
                 status: ExitStatus::Unreachable,
-                error: anyhow!("{} node(s) could not be reached; nothing was changed", unreachable.len()),
+                error: anyhow!("{} node(s) could not be reached", unreachable.len()),
                 hint: Some("check the host in the spec, `ssh` to it by hand, and the host key in known_hosts".into()),
             });
         }
         if !other.is_empty() {
             return Err(Fail::failure(anyhow!("{}", other.join("\n"))));
         }
-        Ok(facts)
+        Ok(values)
+    }
+
+    /// Gather facts from every node in one round trip each.
+    pub fn gather(&self, paths: &[Vec<String>], printer: &Printer) -> Result<Vec<Facts>, Fail> {
+        self.on_all(printer, |i, t| {
+            let out = t.run(&facts::gather_script(&paths[i]))?;
+            facts::parse(&out.stdout).map_err(|e| anyhow!("reading facts of {}: {e}", t.node()))
+        })
+        .map_err(|f| match f.status {
+            ExitStatus::Unreachable => Fail {
+                error: anyhow!("{}; nothing was changed", f.error),
+                ..f
+            },
+            _ => f,
+        })
     }
 }
 

@@ -9,7 +9,6 @@ use crate::exit::{CmdResult, ExitStatus, Fail};
 use crate::printer::{Printer, Table};
 use crate::session::{HostOptions, Session};
 use crate::specfile;
-use crate::transport::is_unreachable;
 use anyhow::anyhow;
 use serde_json::json;
 use std::path::Path;
@@ -97,7 +96,7 @@ fn ceph_checks(session: &Session) -> Result<Vec<verify::Check>, Fail> {
 /// the command with status 3.
 fn probe(session: &Session, printer: &Printer) -> Result<Vec<Probes>, Fail> {
     let c = &session.loaded.cluster;
-    let results = session.each(&session.all(), |i, t| {
+    session.on_all(printer, |i, t| {
         let out = t.run(&verify::probe_script(c, i))?;
         verify::parse_probes(&out.stdout).map_err(|e| {
             anyhow!(
@@ -110,34 +109,7 @@ fn probe(session: &Session, printer: &Printer) -> Result<Vec<Probes>, Fail> {
                 }
             )
         })
-    });
-    let mut probes = vec![];
-    let mut unreachable = vec![];
-    let mut other = vec![];
-    for (_, r) in results {
-        match r {
-            Ok(p) => probes.push(p),
-            Err(e) if is_unreachable(&e) => unreachable.push(format!("{e:#}")),
-            Err(e) => other.push(format!("{e:#}")),
-        }
-    }
-    if !unreachable.is_empty() {
-        for u in &unreachable {
-            printer.note(format!("error: {u}"));
-        }
-        return Err(Fail {
-            status: ExitStatus::Unreachable,
-            error: anyhow!("{} node(s) could not be reached", unreachable.len()),
-            hint: Some(
-                "check the host in the spec, `ssh` to it by hand, and the host key in known_hosts"
-                    .into(),
-            ),
-        });
-    }
-    if !other.is_empty() {
-        return Err(Fail::failure(anyhow!("{}", other.join("\n"))));
-    }
-    Ok(probes)
+    })
 }
 
 /// The checks as a table, then the notes.

@@ -20,7 +20,8 @@ PACKAGES=(
   openssh-server
   ifupdown2 iproute2 iputils-ping ethtool tcpdump
   frr frr-pythontools
-  iperf3 lldpd chrony
+  iperf3 lldpd chrony nftables
+  man-db bash-completion
   lvm2 ceph-mon ceph-mgr ceph-osd ceph-volume python3-cffi-backend
 )
 

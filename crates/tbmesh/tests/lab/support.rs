@@ -18,6 +18,11 @@ pub struct TestLab {
     _tmp: tempfile::TempDir,
 }
 
+fn tagged_name(name: &str) -> String {
+    let tag = std::env::var("TBMESH_TEST_LAB_TAG").unwrap_or_default();
+    format!("{tag}{name}").chars().take(8).collect()
+}
+
 pub fn require_root() {
     assert!(
         tbmesh_lab::host::is_root(),
@@ -26,9 +31,14 @@ pub fn require_root() {
 }
 
 impl TestLab {
-    /// A container lab of `nodes` nodes named `name` (1-8 chars).
+    /// A lab of `nodes` nodes named `name` (1-8 chars). With
+    /// `TBMESH_TEST_LAB_TAG=x` set, the name is prefixed with `x` (and cut to
+    /// 8 chars), so two checkouts can run lab tests at once without their
+    /// labs taking each other for crashed twins.
     pub fn up(name: &str, backend: Backend, nodes: usize) -> Self {
         require_root();
+        let tagged = tagged_name(name);
+        let name = tagged.as_str();
         let tmp = tempfile::Builder::new()
             .prefix("tbmesh-lab-test-")
             .tempdir()

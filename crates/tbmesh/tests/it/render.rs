@@ -401,3 +401,20 @@ fn static_mode_routes_two_hop_pairs_through_the_path() {
     );
     assert!(ifs.contains("\taddress 10.100.1.0/31\n"));
 }
+
+/// Issue 14 item 13: the Ceph listing was `ceph.sh` with a shebang, but its
+/// `write ...`/`copy ...` lines are not shell. It is a plain listing now.
+#[test]
+fn item13_ceph_listing_is_a_txt_not_a_script() {
+    let (_out, dir) = render_to(&example("ms01-3node.toml"));
+    assert!(!dir.join("cluster/ceph.sh").exists());
+    let listing = std::fs::read_to_string(dir.join("cluster/ceph.txt")).expect("ceph.txt");
+    assert!(!listing.starts_with("#!"), "{listing}");
+    assert!(listing.contains("A listing to read, not a script"));
+    assert!(listing.contains("\nwrite /etc/ceph/ceph.conf"));
+    let mode = std::fs::metadata(dir.join("cluster/ceph.txt"))
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0, "the listing is not executable");
+}

@@ -14,7 +14,7 @@ use tbmesh_core::render::{render, RenderOptions, Rendered};
 pub fn run(spec: Option<&Path>, out: &Path, printer: &Printer) -> CmdResult {
     let loaded = specfile::load(spec, printer)?;
     let mut rendered = render(&loaded.cluster, &RenderOptions::default());
-    // tbmesh-ceph: cluster/ceph.sh and the ceph.conf of each backend
+    // tbmesh-ceph: cluster/ceph.txt and the ceph.conf of each backend
     rendered
         .cluster
         .extend(crate::ceph::render_files(&loaded.cluster));

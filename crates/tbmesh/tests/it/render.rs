@@ -315,7 +315,10 @@ fn item1_render_only_removes_files_it_wrote() {
     for kept in ["notes.txt", ".git/config", "nodes/pve1/mine.txt"] {
         assert!(dir.join(kept).exists(), "{kept} was removed");
     }
-    assert!(!dir.join("nodes/pve5").exists(), "the earlier render's pve5 files stay");
+    assert!(
+        !dir.join("nodes/pve5").exists(),
+        "the earlier render's pve5 files stay"
+    );
     assert!(dir.join("nodes/pve4/steps.txt").exists());
     // A file render would write over that it did not write: refused, kept.
     std::fs::remove_file(dir.join(".tbmesh-render")).expect("rm marker");

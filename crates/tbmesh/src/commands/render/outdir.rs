@@ -56,8 +56,8 @@ pub fn prepare(out: &Path, spec: &Path, files: &[PathBuf]) -> Result<OutDir, Fai
             .hint("render into a directory of its own, like --out render (next to the spec)"));
         }
     }
-    let mut entries =
-        fs::read_dir(out).map_err(|e| Fail::bad_input(anyhow!("reading {}: {e}", out.display())))?;
+    let mut entries = fs::read_dir(out)
+        .map_err(|e| Fail::bad_input(anyhow!("reading {}: {e}", out.display())))?;
     if entries.next().is_none() {
         return Ok(OutDir {
             root: out.to_path_buf(),
@@ -125,8 +125,7 @@ impl OutDir {
         fs::create_dir_all(&self.root)
             .with_context(|| format!("creating {}", self.root.display()))?;
         let marker = self.root.join(MARKER);
-        fs::write(&marker, manifest(files))
-            .with_context(|| format!("writing {}", marker.display()))
+        fs::write(&marker, manifest(files)).with_context(|| format!("writing {}", marker.display()))
     }
 
     fn remove_earlier(&self, rel: &Path) -> anyhow::Result<()> {
@@ -199,7 +198,10 @@ mod tests {
 
     #[test]
     fn manifests_round_trip_and_refuse_paths_outside() {
-        let files = vec![PathBuf::from("nodes/n2/steps.txt"), PathBuf::from("cluster/a")];
+        let files = vec![
+            PathBuf::from("nodes/n2/steps.txt"),
+            PathBuf::from("cluster/a"),
+        ];
         let parsed = parse_manifest(&manifest(&files)).expect("valid");
         assert_eq!(parsed, files.into_iter().collect());
         // An old marker (no list) is a render that lists nothing.

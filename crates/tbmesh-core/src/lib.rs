@@ -3,6 +3,7 @@
 //! input always gives byte-identical output.
 
 pub mod addressing;
+pub mod bench;
 pub mod ceph;
 pub mod cluster;
 pub mod diag;
@@ -12,6 +13,7 @@ pub mod net;
 pub mod plan;
 pub mod preflight;
 pub mod render;
+pub mod report;
 pub mod script;
 pub mod spec;
 pub mod topology;

@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 mod apply;
+mod bench;
 mod diagram;
 mod plan;
 mod render;
+mod report;
 mod rollback;
 mod validate;
 mod verify;
@@ -34,7 +36,13 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             &host,
             printer,
         ),
-        Command::Verify { failed, mesh } => verify::run(spec, failed, mesh, &host, printer),
+        Command::Verify { failed, mesh, save } => {
+            verify::run(spec, failed, mesh, save, &host, printer)
+        }
+        Command::Report { out } => report::run(spec, &out, printer),
+        Command::Bench { seconds, force } => {
+            bench::run(spec, &bench::Options { seconds, force }, &host, printer)
+        }
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),

@@ -19,37 +19,31 @@ pub fn run(
     spec: Option<&Path>,
     failed_only: bool,
     mesh_only: bool,
+    save: bool,
     host: &HostOptions,
     printer: &Printer,
 ) -> CmdResult {
     let started = Instant::now();
     let loaded = specfile::load(spec, printer)?;
     let session = Session::open(loaded, host)?;
-    // Only the mesh phases: their files must be in place.
-    let Prepared { facts, plan, .. } = engine::prepare(&session, &engine::MESH_PHASES, printer)?;
-    let probes = probe(&session, printer)?;
-    let c = &session.loaded.cluster;
-    let seen: Vec<Observed> = (0..c.nodes().len())
-        .map(|i| Observed {
-            facts: &facts[i],
-            plan: &plan.nodes[i],
-            probes: &probes[i],
-        })
-        .collect();
-    let mut report = verify::evaluate(c, &seen);
-    if c.spec.ceph.is_some() && !mesh_only {
-        report.checks.extend(ceph_checks(&session)?);
-    }
+    let report = check(&session, mesh_only, printer)?;
     let secs = started.elapsed().as_secs_f64();
     let failed = report.failed().count();
+    let doc = json!({
+        "ok": report.ok(),
+        "checks": report.checks,
+        "failed": failed,
+        "notes": report.notes,
+        "seconds": secs,
+    });
+    if save {
+        let cluster = &session.loaded.cluster.spec.cluster.name;
+        let path = crate::results::save(cluster, "verify", &doc)
+            .map_err(|e| Fail::failure(e.context("saving the result")))?;
+        printer.note(format!("saved {}", path.display()));
+    }
     if printer.json {
-        printer.json(&json!({
-            "ok": report.ok(),
-            "checks": report.checks,
-            "failed": failed,
-            "notes": report.notes,
-            "seconds": secs,
-        }));
+        printer.json(&doc);
     } else {
         printer.text(report_text(&report, failed_only));
         printer.line(format!(
@@ -62,6 +56,26 @@ pub fn run(
     } else {
         ExitStatus::Failure
     })
+}
+
+/// Every check of verify on an open session (also bench's gate).
+pub fn check(session: &Session, mesh_only: bool, printer: &Printer) -> Result<Report, Fail> {
+    // Only the mesh phases: their files must be in place.
+    let Prepared { facts, plan, .. } = engine::prepare(session, &engine::MESH_PHASES, printer)?;
+    let probes = probe(session, printer)?;
+    let c = &session.loaded.cluster;
+    let seen: Vec<Observed> = (0..c.nodes().len())
+        .map(|i| Observed {
+            facts: &facts[i],
+            plan: &plan.nodes[i],
+            probes: &probes[i],
+        })
+        .collect();
+    let mut report = verify::evaluate(c, &seen);
+    if c.spec.ceph.is_some() && !mesh_only {
+        report.checks.extend(ceph_checks(session)?);
+    }
+    Ok(report)
 }
 
 /// Ceph's state, read on the first node that has a cluster configuration

@@ -4,6 +4,7 @@
 
 mod diagram;
 mod render;
+mod report;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -7,14 +7,22 @@ use anyhow::{anyhow, Context};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use tbmesh_core::render::{render, ManagedFile, RenderOptions, Rendered};
+use tbmesh_core::render::{render, ManagedFile, PveVersion, RenderOptions, Rendered};
 
 /// Marks a directory as a tbmesh render, so a new render may replace it.
 const MARKER: &str = ".tbmesh-render";
 
-pub fn run(spec: Option<&Path>, out: &Path, printer: &Printer) -> CmdResult {
+pub fn run(spec: Option<&Path>, out: &Path, pve_version: &str, printer: &Printer) -> CmdResult {
+    let pve = PveVersion::parse(pve_version).map_err(|m| {
+        Fail::bad_input(anyhow!("--pve-version: {m}"))
+            .hint("e.g. --pve-version 9.1, or --pve-version network:1.2.5")
+    })?;
     let loaded = specfile::load(spec, printer)?;
-    let mut rendered = render(&loaded.cluster, &RenderOptions::default());
+    let opts = RenderOptions {
+        pve,
+        ..RenderOptions::default()
+    };
+    let mut rendered = render(&loaded.cluster, &opts);
     // tbmesh-ceph: cluster/ceph.sh and the ceph.conf of each backend
     rendered
         .cluster

@@ -1,7 +1,7 @@
 //! The commands bench runs on a node. Every value comes from the validated
 //! spec (addresses, port names) or from numbers, and is quoted.
 
-use crate::render::shell_quote as q;
+use crate::shell::shell_quote as q;
 use std::net::Ipv4Addr;
 
 /// The TCP port of the run's iperf3 servers.

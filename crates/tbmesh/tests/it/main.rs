@@ -3,6 +3,7 @@
 //! `tests/lab/`.
 
 mod diagram;
+mod generated;
 mod render;
 mod validate;
 

@@ -125,12 +125,13 @@ fn deb_installs_offline_on_debian_13_with_man_pages_and_bash_completion() {
         .expect("running ssh");
     assert!(status.success(), "copying the .deb to {node}");
 
-    // The node has no route out: --no-download makes apt fail rather than
-    // try the network if the package needed anything not in the image.
+    // As the README says (`apt install ./FILE.deb`). The node has no route
+    // out; --no-download makes apt fail rather than try the network if the
+    // package needed anything not in the image.
     let install = lab.sh(
         &node,
         &format!(
-            "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-download /tmp/{file} 2>&1"
+            "cd /tmp && DEBIAN_FRONTEND=noninteractive apt install -y --no-download ./{file} 2>&1"
         ),
     );
     log(&install);

@@ -5,7 +5,6 @@
 mod apply;
 mod ceph;
 mod container;
-mod package;
 mod shared;
 mod support;
 mod verify;

@@ -1050,13 +1050,17 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__render)
-            opts="-f -h --out --spec --json --accept-new-host-keys --help"
+            opts="-f -h --out --pve-version --spec --json --accept-new-host-keys --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pve-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -44,6 +44,7 @@ complete -c tbmesh -n "__fish_tbmesh_using_subcommand validate" -l json -d 'Prin
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand validate" -l accept-new-host-keys -d 'Accept the host key of a node never connected to before (its fingerprint is printed); a changed key is always refused'
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand validate" -s h -l help -d 'Print help'
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand render" -l out -d 'Directory to write into (created; must be new, empty or an earlier render: only the files the earlier render listed are replaced)' -r -F
+complete -c tbmesh -n "__fish_tbmesh_using_subcommand render" -l pve-version -d 'Proxmox VE whose own files are previewed in pve-sdn mode (cluster/preview/): 9.0, 9.1 (= 9.1.0-9.1.1), or network:X.Y.Z (a libpve-network-perl version)' -r
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand render" -s f -l spec -d 'The cluster spec [default: ./tbmesh.toml]' -r -F
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand render" -l json -d 'Print one JSON document (or a stream of JSON events) for programs'
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand render" -l accept-new-host-keys -d 'Accept the host key of a node never connected to before (its fingerprint is printed); a changed key is always refused'

@@ -7,6 +7,7 @@
 mod host;
 mod model;
 mod parse;
+pub mod pve_names;
 mod validate;
 
 pub use host::SSH_PORT;

@@ -6,6 +6,7 @@ mod apply;
 mod bench;
 mod ceph;
 mod container;
+mod safety;
 mod shared;
 mod support;
 mod verify;

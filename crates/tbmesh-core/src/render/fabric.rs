@@ -8,22 +8,100 @@ use crate::Cluster;
 use std::fmt::Write;
 
 pub fn render_node(c: &Cluster, i: usize, opts: &RenderOptions, r: &mut NodeRender) {
-    if c.spec.fabric.mode.value != FabricMode::Frr {
-        return;
+    match c.spec.fabric.mode.value {
+        FabricMode::Static => return,
+        FabricMode::Frr => {
+            r.files.push(ManagedFile {
+                phase: Phase::Fabric,
+                path: "/etc/frr/frr.conf".into(),
+                mode: 0o640,
+                content: frr_conf(c, i, opts),
+            });
+            // /etc/frr/daemons belongs to the frr package: tbmesh owns lines of it.
+            r.edits.push(LineEdit {
+                phase: Phase::Fabric,
+                path: "/etc/frr/daemons".into(),
+                prefix: "fabricd=".into(),
+                line: "fabricd=yes".into(),
+            });
+        }
+        // Proxmox rewrites frr.conf on every SDN apply and merges the
+        // `router`/`interface` blocks of frr.conf.local into it: tbmesh's
+        // additions live there. Proxmox sets fabricd=yes itself.
+        FabricMode::PveSdn => r.files.push(ManagedFile {
+            phase: Phase::Fabric,
+            path: "/etc/frr/frr.conf.local".into(),
+            mode: 0o640,
+            content: frr_conf_local(c, i),
+        }),
     }
-    r.files.push(ManagedFile {
-        phase: Phase::Fabric,
-        path: "/etc/frr/frr.conf".into(),
-        mode: 0o640,
-        content: frr_conf(c, i, opts),
-    });
-    // /etc/frr/daemons belongs to the frr package: tbmesh owns one line of it.
-    r.edits.push(LineEdit {
-        phase: Phase::Fabric,
-        path: "/etc/frr/daemons".into(),
-        prefix: "fabricd=".into(),
-        line: "fabricd=yes".into(),
-    });
+    if c.spec.fabric.bfd {
+        r.edits.push(LineEdit {
+            phase: Phase::Fabric,
+            path: "/etc/frr/daemons".into(),
+            prefix: "bfdd=".into(),
+            line: "bfdd=yes".into(),
+        });
+    }
+}
+
+/// What tbmesh adds to the config Proxmox VE generates, per block (`router
+/// openfabric <f>` or `interface <port>`), in block order:
+/// - `lsp-gen-interval 1`: fabricd's default (30 s) holds back a node's
+///   own LSP after its first one, and a node's SPF only uses neighbours in
+///   its own LSP, so routes appeared ~30 s after FRR started and a restored
+///   cable took up to 30 s to carry traffic (docs/performance.md).
+/// - `openfabric bfd` on each port (`[fabric] bfd`): an adjacency goes down
+///   when BFD loses its peer (~0.9 s), also when only one direction fails,
+///   which hellos alone never notice on the side that still hears its peer.
+pub fn local_blocks(c: &Cluster, i: usize) -> Vec<(String, Vec<String>)> {
+    let f = &c.spec.fabric;
+    let mut v = vec![(
+        format!("router openfabric {}", f.name.value),
+        vec![" lsp-gen-interval 1".to_string()],
+    )];
+    if f.bfd {
+        for p in &c.nodes()[i].ports {
+            v.push((
+                format!("interface {}", p.name),
+                vec![" openfabric bfd".to_string()],
+            ));
+        }
+    }
+    v
+}
+
+/// /etc/frr/frr.conf.local (`pve-sdn` mode): tbmesh's blocks, which Proxmox
+/// merges into the frr.conf it generates.
+pub fn frr_conf_local(c: &Cluster, i: usize) -> String {
+    let mut s = format!("! {MANAGED}\n");
+    for (head, lines) in local_blocks(c, i) {
+        let _ = write!(s, "!\n{head}\n");
+        for l in lines {
+            let _ = writeln!(s, "{l}");
+        }
+        s.push_str("exit\n");
+    }
+    s.push_str("!\n");
+    s
+}
+
+/// `conf` with each block's extra lines added before the block's `exit`,
+/// the way Proxmox merges frr.conf.local.
+fn merge_blocks(conf: &str, blocks: &[(String, Vec<String>)]) -> String {
+    let mut out = String::new();
+    let mut open: Option<&Vec<String>> = None;
+    for line in conf.lines() {
+        if line == "exit" {
+            for l in open.take().into_iter().flatten() {
+                let _ = writeln!(out, "{l}");
+            }
+        } else if let Some((_, lines)) = blocks.iter().find(|(h, _)| h == line) {
+            open = Some(lines);
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    out
 }
 
 pub fn render_cluster(c: &Cluster) -> Vec<ManagedFile> {
@@ -86,7 +164,7 @@ pub fn frr_conf(c: &Cluster, i: usize, opts: &RenderOptions) -> String {
         "! {MANAGED}\nfrr version {}\nfrr defaults datacenter\nhostname {}\nlog syslog informational\nservice integrated-vtysh-config\n{}!\nline vty\n",
         opts.frr_version,
         c.node_name(i),
-        frr_fabric_part(c, i)
+        merge_blocks(&frr_fabric_part(c, i), &local_blocks(c, i))
     )
 }
 

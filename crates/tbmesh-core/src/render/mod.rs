@@ -10,7 +10,9 @@ use crate::Cluster;
 use serde::Serialize;
 use std::fmt;
 
-pub use fabric::{fabrics_cfg, frr_conf, frr_fabric_part, pvesh_script};
+pub use fabric::{
+    fabrics_cfg, frr_conf, frr_conf_local, frr_fabric_part, local_blocks, pvesh_script,
+};
 pub use network::expected_addresses;
 
 /// The first line of every generated file that allows comments.
@@ -174,7 +176,13 @@ impl NodeRender {
                     .filter(|e| e.phase == phase && pred(&e.path))
                     .map(|e| e.path.clone()),
             )
-            .collect()
+            // Two line edits of one file (fabricd=, bfdd=) name it once.
+            .fold(vec![], |mut v: Vec<String>, p| {
+                if !v.contains(&p) {
+                    v.push(p);
+                }
+                v
+            })
     }
 
     /// `steps.txt`: the commands apply would run, in order, with their triggers.
@@ -337,7 +345,7 @@ fn handlers(r: &mut NodeRender, opts: &RenderOptions) {
         add(
             &["systemctl", "restart", "frr.service"],
             changed(&|p| p == "/etc/frr/daemons"),
-            "start fabricd",
+            "start fabricd (and bfdd)",
         );
         add(
             &["systemctl", "reload", "frr.service"],

@@ -1,7 +1,7 @@
 //! The probe script a node runs.
 
 use super::expect::{boot_units, full_size, max_ttl};
-use crate::render::shell_quote;
+use crate::shell::shell_quote;
 use crate::spec::FabricMode;
 use crate::topology::NodeIdx;
 use crate::Cluster;

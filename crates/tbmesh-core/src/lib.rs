@@ -15,6 +15,7 @@ pub mod render;
 pub mod script;
 pub mod spec;
 pub mod topology;
+pub mod trip;
 pub mod verify;
 
 pub use cluster::Cluster;

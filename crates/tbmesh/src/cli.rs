@@ -60,6 +60,9 @@ pub enum Command {
         /// change before it rolls the change back by itself
         #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(30..=3600), value_name = "SECS")]
         confirm_timeout: u32,
+        /// Also print what tune skips (and why) when nothing changes
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Check the cluster against the spec: ports, peers, MTU, routes, hops, adjacencies, boot persistence (reads hosts)
     Verify {

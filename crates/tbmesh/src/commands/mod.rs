@@ -26,11 +26,13 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             phases: p,
             wipe_disks,
             confirm_timeout,
+            verbose,
         } => apply::run(
             spec,
             &phases(p),
             &wipe_disks,
             confirm_timeout,
+            verbose,
             &host,
             printer,
         ),

@@ -5,7 +5,8 @@
 mod apply;
 mod ceph;
 mod container;
+mod shared;
 mod support;
 mod verify;
 mod vm;
-mod vm_apply;
+mod zz_teardown;

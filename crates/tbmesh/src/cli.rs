@@ -40,6 +40,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DiagramFormat::Ascii)]
         format: DiagramFormat,
     },
+    /// Is every node ready? A pass/warn/fail table per node: OS and kernel, Thunderbolt modules, IOMMU, corosync, time sync, FRR and Ceph, ports, disks, memory, management (reads hosts; exit 1 on a fail)
+    Preflight,
     /// Gather facts and show what apply would change: diffs and commands (reads hosts)
     Plan {
         /// Only these phases (repeatable) [default: links, network, fabric; ceph, tune with [ceph]]

@@ -122,9 +122,10 @@ impl Session {
         Ok(values)
     }
 
-    /// Gather facts from every node in one round trip each, and run `parts` (per node: name, script; before the
-    /// facts when named `recover`, after them otherwise) in the same round
-    /// trip; their outputs by name.
+    /// Gather facts from every node in one round trip each, and run `parts`
+    /// (per node: name, script; before the facts when named `recover`, at
+    /// the same time as them otherwise) in the same round trip; their
+    /// outputs by name.
     pub fn gather_with(
         &self,
         paths: &[Vec<String>],
@@ -132,13 +133,10 @@ impl Session {
         printer: &Printer,
     ) -> Result<(Vec<Facts>, Vec<BTreeMap<String, String>>), Fail> {
         self.on_all(printer, |i, t| {
-            let mut all: Vec<(String, String)> = vec![];
-            let (first, after): (Vec<_>, Vec<_>) =
+            let (first, mut together): (Vec<_>, Vec<_>) =
                 parts[i].iter().cloned().partition(|(n, _)| n == "recover");
-            all.extend(first);
-            all.push(("facts".into(), facts::gather_script(&paths[i])));
-            all.extend(after);
-            let out = t.run(&trip::join(&all))?;
+            together.insert(0, ("facts".into(), facts::gather_script(&paths[i])));
+            let out = t.run(&trip::join(&first, &together))?;
             let mut by = trip::split(&out.stdout);
             let text = by
                 .remove("facts")

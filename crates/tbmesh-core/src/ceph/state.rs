@@ -265,8 +265,8 @@ try:
 except ImportError:
     print("@@ceph none")
     sys.exit(0)
-c = rados.Rados(conffile="/etc/ceph/ceph.conf", conf={"client_mount_timeout": "10", "rados_mon_op_timeout": "15", "rados_mgr_op_timeout": "15"})
 try:
+    c = rados.Rados(conffile="/etc/ceph/ceph.conf", conf={"client_mount_timeout": "10", "rados_mon_op_timeout": "15"})
     c.connect(timeout=10)
 except Exception:
     print("@@ceph none")

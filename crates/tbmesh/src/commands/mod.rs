@@ -3,6 +3,7 @@
 mod apply;
 mod diagram;
 mod plan;
+mod preflight;
 mod render;
 mod rollback;
 mod validate;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
         ),
         Command::Verify { failed, mesh } => verify::run(spec, failed, mesh, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
+        Command::Preflight => preflight::run(spec, &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out } => render::run(spec, &out, printer),

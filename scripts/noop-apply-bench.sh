@@ -7,7 +7,7 @@
 set -eu
 lab=$1; rounds=$2; after=$3; before=${4:-}
 spec=$lab/tbmesh.toml; cfg=$lab/ssh_config
-nodes=$(awk '/^Host / && NF == 3 {print $2}' "$cfg")
+nodes=$(awk '/^Host / && NF == 3 {print $2}' "$cfg" | tr '\n' ' ')
 floor="sh -c 'for n in $nodes; do ssh -F $cfg \$n true & done; wait'"
 out=${OUT:-/tmp/noop-bench}; mkdir -p "$out"
 i=0

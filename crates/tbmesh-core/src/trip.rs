@@ -57,10 +57,15 @@ mod tests {
     fn parts_come_back_by_name_and_an_exit_ends_only_its_own_part() {
         let s = join(
             &[("a".into(), "echo one\nexit 3".into())],
-            &[("b".into(), "echo two".into()), ("c".into(), "echo three".into())],
+            &[
+                ("b".into(), "echo two".into()),
+                ("c".into(), "echo three".into()),
+            ],
         );
         assert!(s.contains("(\necho one\nexit 3\n)"));
-        assert!(s.find("&\nwait").is_some_and(|w| w > s.find("echo three").unwrap_or(usize::MAX)));
+        assert!(s
+            .find("&\nwait")
+            .is_some_and(|w| w > s.find("echo three").unwrap_or(usize::MAX)));
         let out = "@@tbmesh-part a\none\n\n@@tbmesh-part b\ntwo\n\n";
         let p = split(out);
         assert_eq!(p["a"], "one\n\n");

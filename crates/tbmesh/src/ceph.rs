@@ -15,7 +15,7 @@ use tbmesh_core::ceph::plan::{self as cplan, NodeCeph, PLAIN_PACKAGES};
 use tbmesh_core::ceph::state::{self, CephState, ConfigEntry};
 use tbmesh_core::ceph::tune::{tune_node, ConfigValue, NodeTune, TuneFile};
 use tbmesh_core::ceph::{conf, disks, Backend, CephPlan, StepKind};
-use tbmesh_core::facts::{FileState, Facts};
+use tbmesh_core::facts::{Facts, FileState};
 use tbmesh_core::render::{shell_quote, Phase};
 use tbmesh_core::Cluster;
 
@@ -562,7 +562,11 @@ pub fn after_mesh(
 
 /// How many tune values and files differ from what the node has; `None`
 /// when that is not known without asking (no config database read).
-fn tune_todo(tunes: &[NodeTune], current: Option<&[ConfigEntry]>, facts: &[Facts]) -> Option<usize> {
+fn tune_todo(
+    tunes: &[NodeTune],
+    current: Option<&[ConfigEntry]>,
+    facts: &[Facts],
+) -> Option<usize> {
     let current = current?;
     let mut n = 0;
     for (i, t) in tunes.iter().enumerate() {

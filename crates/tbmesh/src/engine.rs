@@ -80,7 +80,11 @@ pub fn prepare_with(
     let (facts, outputs) = session.gather_with(&paths, &parts, printer)?;
     if let Some(progress) = extra.recover {
         for (i, o) in outputs.iter().enumerate() {
-            recovered(c.node_name(i), o.get("recover").map_or("", String::as_str), progress)?;
+            recovered(
+                c.node_name(i),
+                o.get("recover").map_or("", String::as_str),
+                progress,
+            )?;
         }
     }
     let mut problems = vec![];
@@ -126,7 +130,12 @@ pub fn report_problems(problems: &[Problem], printer: &Printer) -> Result<(), Fa
 fn recovered(node: &str, out: &str, progress: &Progress) -> Result<(), Fail> {
     for l in out.lines() {
         if let Some(id) = l.strip_prefix("recovered ") {
-            progress.note(&format!("{node}: rolled back apply {id}, which was interrupted before it was confirmed"), json!({"event": "recovered", "node": node, "id": id}));
+            progress.note(
+                &format!(
+                    "{node}: rolled back apply {id}, which was interrupted before it was confirmed"
+                ),
+                json!({"event": "recovered", "node": node, "id": id}),
+            );
         } else if let Some(id) = l.strip_prefix("recover-failed ") {
             return Err(Fail::failure(anyhow!(
                 "{node}: rolling back the unconfirmed apply {id} failed"

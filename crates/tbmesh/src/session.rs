@@ -17,6 +17,9 @@ pub struct HostOptions {
     pub accept_new_host_keys: bool,
 }
 
+/// The outputs of the extra parts of a round trip, by part name.
+pub type PartOutputs = BTreeMap<String, String>;
+
 pub struct Session {
     pub loaded: Loaded,
     pub nodes: Vec<Box<dyn Transport>>,
@@ -131,7 +134,7 @@ impl Session {
         paths: &[Vec<String>],
         parts: &[Vec<(String, String)>],
         printer: &Printer,
-    ) -> Result<(Vec<Facts>, Vec<BTreeMap<String, String>>), Fail> {
+    ) -> Result<(Vec<Facts>, Vec<PartOutputs>), Fail> {
         self.on_all(printer, |i, t| {
             let (first, mut together): (Vec<_>, Vec<_>) =
                 parts[i].iter().cloned().partition(|(n, _)| n == "recover");
@@ -141,8 +144,8 @@ impl Session {
             let text = by
                 .remove("facts")
                 .ok_or_else(|| anyhow!("reading facts of {}: no output", t.node()))?;
-            let f = facts::parse(&text)
-                .map_err(|e| anyhow!("reading facts of {}: {e}", t.node()))?;
+            let f =
+                facts::parse(&text).map_err(|e| anyhow!("reading facts of {}: {e}", t.node()))?;
             Ok((f, by))
         })
         .map(|v| v.into_iter().unzip())

@@ -234,7 +234,10 @@ impl Transport for Ssh {
 /// stderr (where the time of a command goes).
 fn trace(node: &str, script: &str, started: std::time::Instant) {
     if std::env::var_os("TBMESH_TRACE").is_some() {
-        let first = script.lines().find(|l| !l.starts_with("echo '@@")).unwrap_or("");
+        let first = script
+            .lines()
+            .find(|l| !l.starts_with("echo '@@"))
+            .unwrap_or("");
         eprintln!(
             "trace: {node}: {:.3} s: {}",
             started.elapsed().as_secs_f64(),

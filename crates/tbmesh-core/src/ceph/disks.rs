@@ -253,7 +253,10 @@ fn lvm_tags_osd(rest: &str) -> Option<(u32, String)> {
         rest.split_whitespace()
             .find_map(|t| t.strip_prefix(k)?.strip_prefix('='))
     };
-    Some((get("ceph.osd_id")?.parse().ok()?, get("ceph.cluster_fsid")?.to_string()))
+    Some((
+        get("ceph.osd_id")?.parse().ok()?,
+        get("ceph.cluster_fsid")?.to_string(),
+    ))
 }
 
 #[cfg(test)]

@@ -251,7 +251,9 @@ pub fn parse_pg_stat(text: &str) -> Result<(u64, Vec<(String, u64)>), String> {
 pub fn state_script() -> String {
     let mut cmds = String::new();
     for (name, prefix, extra, target) in STATE_CMDS {
-        cmds.push_str(&format!("    ({name:?}, {prefix:?}, {extra}, {target:?}),\n"));
+        cmds.push_str(&format!(
+            "    ({name:?}, {prefix:?}, {extra}, {target:?}),\n"
+        ));
     }
     format!(
         "export LC_ALL=C\nif ! [ -r /etc/ceph/ceph.conf ] || ! [ -r /etc/ceph/ceph.client.admin.keyring ]; then echo '@@ceph none'; exit 0; fi\n\

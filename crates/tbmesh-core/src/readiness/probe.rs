@@ -27,7 +27,10 @@ pub enum Corosync {
     Absent,
     /// Installed, not answering (no cluster formed, or not running).
     NotRunning,
-    Member { quorate: bool, nodes: u32 },
+    Member {
+        quorate: bool,
+        nodes: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,7 +102,13 @@ mod tests {
         let p = parse(out);
         assert_eq!(p.modules, vec!["thunderbolt", "thunderbolt_net"]);
         assert_eq!(p.iommu_units, 1);
-        assert_eq!(p.corosync, Corosync::Member { quorate: true, nodes: 3 });
+        assert_eq!(
+            p.corosync,
+            Corosync::Member {
+                quorate: true,
+                nodes: 3
+            }
+        );
         assert_eq!(p.ntp_synced, Some(true));
         assert_eq!(p.mem_available, 60_000_000_000);
     }

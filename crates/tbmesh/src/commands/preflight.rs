@@ -76,7 +76,13 @@ pub fn run(spec: Option<&Path>, host: &HostOptions, printer: &Printer) -> CmdRes
         }
         printer.text(t.render());
         for r in rows.iter().filter(|r| r.status != Status::Pass) {
-            printer.line(format!("{} {} {}: {}", r.status.as_str(), r.node, r.check, r.hint));
+            printer.line(format!(
+                "{} {} {}: {}",
+                r.status.as_str(),
+                r.node,
+                r.check,
+                r.hint
+            ));
         }
         printer.line(format!(
             "{} checks: {fails} failed, {warns} warning(s) ({secs:.1} s)",

@@ -5,6 +5,7 @@
 mod apply;
 mod ceph;
 mod container;
+mod ops;
 mod shared;
 mod support;
 mod verify;

@@ -14,6 +14,7 @@ pub mod preflight;
 pub mod readiness;
 pub mod render;
 pub mod script;
+pub mod shell;
 pub mod spec;
 pub mod topology;
 pub mod trip;

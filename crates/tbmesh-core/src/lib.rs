@@ -11,6 +11,7 @@ pub mod facts;
 pub mod net;
 pub mod plan;
 pub mod preflight;
+pub mod pve_sdn;
 pub mod readiness;
 pub mod render;
 pub mod script;

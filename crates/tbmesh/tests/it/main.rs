@@ -3,6 +3,7 @@
 //! `tests/lab/`.
 
 mod diagram;
+mod pve_standin;
 mod render;
 mod validate;
 

@@ -5,6 +5,7 @@ mod bench;
 mod completions;
 mod diagram;
 mod plan;
+mod preflight;
 mod render;
 mod report;
 mod rollback;
@@ -29,11 +30,13 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             phases: p,
             wipe_disks,
             confirm_timeout,
+            verbose,
         } => apply::run(
             spec,
             &phases(p),
             &wipe_disks,
             confirm_timeout,
+            verbose,
             &host,
             printer,
         ),
@@ -45,6 +48,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             bench::run(spec, &bench::Options { seconds, force }, &host, printer)
         }
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
+        Command::Preflight => preflight::run(spec, &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out, pve_version } => render::run(spec, &out, &pve_version, printer),

@@ -6,6 +6,7 @@ mod apply;
 mod bench;
 mod ceph;
 mod container;
+mod ops;
 mod safety;
 mod shared;
 mod support;

@@ -5,6 +5,7 @@
 mod apply;
 mod ceph;
 mod container;
+mod ops;
 mod safety;
 mod shared;
 mod support;

@@ -8,6 +8,7 @@ mod engine;
 mod exit;
 mod printer;
 mod progress;
+mod pve_api;
 #[allow(dead_code)]
 // the writers (bench, failover-test) and the reader (report) are wave 2 work in progress
 mod results;

@@ -5,6 +5,7 @@
 mod apply;
 mod ceph;
 mod container;
+mod pve_sdn;
 mod shared;
 mod support;
 mod verify;

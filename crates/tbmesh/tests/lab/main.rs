@@ -6,6 +6,7 @@ mod apply;
 mod ceph;
 mod container;
 mod pve_sdn;
+mod safety;
 mod shared;
 mod support;
 mod verify;

@@ -4,6 +4,7 @@ mod apply;
 mod completions;
 mod diagram;
 mod plan;
+mod preflight;
 mod render;
 mod rollback;
 mod validate;
@@ -27,16 +28,19 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             phases: p,
             wipe_disks,
             confirm_timeout,
+            verbose,
         } => apply::run(
             spec,
             &phases(p),
             &wipe_disks,
             confirm_timeout,
+            verbose,
             &host,
             printer,
         ),
         Command::Verify { failed, mesh } => verify::run(spec, failed, mesh, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
+        Command::Preflight => preflight::run(spec, &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out, pve_version } => render::run(spec, &out, &pve_version, printer),

@@ -5,6 +5,7 @@
 mod apply;
 mod ceph;
 mod container;
+mod ops;
 mod pve_sdn;
 mod safety;
 mod shared;

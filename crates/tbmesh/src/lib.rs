@@ -9,6 +9,7 @@ mod engine;
 mod exit;
 mod printer;
 mod progress;
+mod pve_api;
 mod results;
 mod session;
 mod specfile;

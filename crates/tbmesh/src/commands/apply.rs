@@ -10,6 +10,7 @@ use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
 use tbmesh_core::render::Phase;
+use tbmesh_core::spec::FabricMode;
 
 pub fn run(
     spec: Option<&Path>,
@@ -50,6 +51,26 @@ pub fn run(
     {
         return Ok(engine::exit_for(false));
     }
+    // pve-sdn: the fabric through the Proxmox VE API, before Ceph's gate.
+    let mut api_calls = 0;
+    if session.loaded.cluster.spec.fabric.mode.value == FabricMode::PveSdn
+        && (phases.is_empty() || phases.contains(&Phase::Fabric))
+    {
+        let p = match crate::pve_api::plan(&session) {
+            Ok(p) => p,
+            Err(e) => {
+                progress.note(
+                    &format!("pve-sdn: cannot read the fabric objects: {e}"),
+                    json!({"event": "pve_api_failed", "error": e}),
+                );
+                return Ok(engine::exit_for(false));
+            }
+        };
+        api_calls = p.calls.len();
+        if api_calls > 0 && crate::pve_api::apply(&session, &p, &progress).is_err() {
+            return Ok(engine::exit_for(false));
+        }
+    }
     // The Ceph and tune phases, after the mesh's gate.
     if let Some(status) = crate::ceph::after_mesh(
         &session,
@@ -66,7 +87,7 @@ pub fn run(
     )? {
         return Ok(status);
     }
-    if total == 0 {
+    if total == 0 && api_calls == 0 {
         progress.note(
             &format!("no changes: the cluster matches the spec ({:.1} s)", started.elapsed().as_secs_f64()),
             json!({"event": "summary", "changes": 0, "ok": true, "seconds": started.elapsed().as_secs_f64()}),

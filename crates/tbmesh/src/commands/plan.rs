@@ -25,10 +25,28 @@ pub fn run(
     } = engine::prepare(&session, phases, printer)?;
     // tbmesh-ceph: Ceph steps and tune values, with why
     let (ceph_text, ceph_changes) = crate::ceph::plan_text(&session, &facts, phases, &[])?;
+    // pve-sdn: the Proxmox VE API objects, shown like a file diff.
+    let (api_text, api_calls) = if session.loaded.cluster.spec.fabric.mode.value
+        == tbmesh_core::spec::FabricMode::PveSdn
+        && (phases.is_empty() || phases.contains(&Phase::Fabric))
+    {
+        match crate::pve_api::plan(&session) {
+            Ok(p) => (crate::pve_api::plan_text(&session, &p), p.calls),
+            Err(e) => (
+                format!("pve-sdn: cannot read the fabric objects: {e}\n"),
+                vec![],
+            ),
+        }
+    } else {
+        (String::new(), vec![])
+    };
     if printer.json {
-        printer.json(&serde_json::json!({ "problems": problems, "plan": plan, "ceph": ceph_text, "changes": plan.total_changes() + ceph_changes }));
+        printer.json(&serde_json::json!({ "problems": problems, "plan": plan, "ceph": ceph_text, "pve_api": api_text, "pve_api_calls": api_calls, "changes": plan.total_changes() + ceph_changes + api_calls.len() }));
     } else {
         printer.text(plan_text(&plan));
+        if !api_text.is_empty() {
+            printer.text(api_text);
+        }
         if !ceph_text.is_empty() {
             printer.text(ceph_text);
         }

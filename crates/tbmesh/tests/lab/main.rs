@@ -7,6 +7,7 @@ mod bench;
 mod ceph;
 mod container;
 mod ops;
+mod pve_sdn;
 mod safety;
 mod shared;
 mod support;

@@ -8,8 +8,6 @@ mod engine;
 mod exit;
 mod printer;
 mod progress;
-#[allow(dead_code)]
-// the writers (bench, failover-test) and the reader (report) are wave 2 work in progress
 mod results;
 mod session;
 mod specfile;

@@ -2,6 +2,7 @@
 
 mod apply;
 mod diagram;
+pub mod failover_test;
 mod plan;
 mod render;
 mod rollback;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             printer,
         ),
         Command::Verify { failed, mesh } => verify::run(spec, failed, mesh, &host, printer),
+        Command::FailoverTest(a) => failover_test::run(spec, &a, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),

@@ -25,21 +25,7 @@ pub fn run(
     let started = Instant::now();
     let loaded = specfile::load(spec, printer)?;
     let session = Session::open(loaded, host)?;
-    // Only the mesh phases: their files must be in place.
-    let Prepared { facts, plan, .. } = engine::prepare(&session, &engine::MESH_PHASES, printer)?;
-    let probes = probe(&session, printer)?;
-    let c = &session.loaded.cluster;
-    let seen: Vec<Observed> = (0..c.nodes().len())
-        .map(|i| Observed {
-            facts: &facts[i],
-            plan: &plan.nodes[i],
-            probes: &probes[i],
-        })
-        .collect();
-    let mut report = verify::evaluate(c, &seen);
-    if c.spec.ceph.is_some() && !mesh_only {
-        report.checks.extend(ceph_checks(&session)?);
-    }
+    let report = collect(&session, mesh_only, printer)?;
     let secs = started.elapsed().as_secs_f64();
     let failed = report.failed().count();
     if printer.json {
@@ -62,6 +48,27 @@ pub fn run(
     } else {
         ExitStatus::Failure
     })
+}
+
+/// Every check of verify on an open session (also failover-test's gate
+/// before and after each fault).
+pub fn collect(session: &Session, mesh_only: bool, printer: &Printer) -> Result<Report, Fail> {
+    // Only the mesh phases: their files must be in place.
+    let Prepared { facts, plan, .. } = engine::prepare(session, &engine::MESH_PHASES, printer)?;
+    let probes = probe(session, printer)?;
+    let c = &session.loaded.cluster;
+    let seen: Vec<Observed> = (0..c.nodes().len())
+        .map(|i| Observed {
+            facts: &facts[i],
+            plan: &plan.nodes[i],
+            probes: &probes[i],
+        })
+        .collect();
+    let mut report = verify::evaluate(c, &seen);
+    if c.spec.ceph.is_some() && !mesh_only {
+        report.checks.extend(ceph_checks(session)?);
+    }
+    Ok(report)
 }
 
 /// Ceph's state, read on the first node that has a cluster configuration

@@ -3,6 +3,7 @@
 //! `tests/lab/`.
 
 mod diagram;
+mod failover;
 mod render;
 mod validate;
 

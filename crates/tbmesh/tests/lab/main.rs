@@ -5,6 +5,7 @@
 mod apply;
 mod ceph;
 mod container;
+mod failover;
 mod support;
 mod verify;
 mod vm;

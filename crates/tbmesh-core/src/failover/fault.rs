@@ -127,14 +127,15 @@ echo "@@at $(date +%s.%N)"
 }
 
 /// Removes `f` and disarms its timer (whether or not the timer already
-/// removed it). Prints `@@at <time>` and `@@gone yes|no`.
+/// removed it). Prints `@@at <time>` (taken just before the removal, as
+/// the inject script's is just after the fault) and `@@gone yes|no`.
 pub fn restore_script(f: &Fault, unit: &str) -> String {
     let test = in_place_test(f);
     format!(
         r#"export LC_ALL=C
 systemctl stop {unit}.timer >/dev/null 2>&1
-if {test}; then {undo}; fi
 echo "@@at $(date +%s.%N)"
+if {test}; then {undo}; fi
 if {test}; then echo "@@gone no"; exit 1; else echo "@@gone yes"; fi
 "#,
         unit = shell_quote(unit),

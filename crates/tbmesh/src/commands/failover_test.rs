@@ -162,7 +162,9 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
             n + 1,
             list.len(),
             r.worst(),
-            if broken {
+            if let Some(e) = &r.error {
+                e.as_str()
+            } else if broken {
                 "NOT restored or verify fails: no further faults"
             } else {
                 "restored, verify passes"
@@ -373,7 +375,20 @@ fn run_case(
         // Nothing was put in place.
         None => r.restored = true,
     }
-    for p in probes.iter().filter_map(|p| p.as_ref().err()) {
+    if stop.load(Ordering::SeqCst) && r.error.is_none() {
+        r.error = Some(if r.restored {
+            "interrupted; the fault was removed".into()
+        } else {
+            "interrupted".into()
+        });
+    }
+    // An interrupt also ends the probes' ssh sessions: nothing to warn about.
+    let interrupted = stop.load(Ordering::SeqCst);
+    for p in probes
+        .iter()
+        .filter_map(|p| p.as_ref().err())
+        .filter(|_| !interrupted)
+    {
         printer.note(format!("warning: probes: {p:#}"));
     }
     r

@@ -8,7 +8,7 @@ pub mod cli;
 pub mod host;
 pub mod image;
 pub mod lab;
-mod lock;
+pub mod lock;
 pub mod net;
 pub mod render;
 pub mod ssh;

@@ -579,14 +579,14 @@ pub fn render_files(c: &Cluster) -> Vec<tbmesh_core::render::ManagedFile> {
     }
     let fsid = conf::render_fsid(c);
     let script = format!(
-        "#!/bin/sh\n# {MANAGED}\n# The Ceph phase, step by step, for a cluster that does not exist yet\n# and empty OSD devices (apply leaves existing daemons, OSDs and pools\n# alone and refuses non-empty disks). fsid {fsid} is a stand-in:\n# apply makes a new one (or keeps the cluster's).\n# Nothing runs before the mesh verifies (full-MTU DF pings between all\n# router addresses).\nexit 0  # a listing to read, not to run\n\n### Backend pveceph: Proxmox VE nodes (pve-manager installed)\n# ceph.conf: etc/pve/ceph.conf\n{}\n### Backend plain: Debian nodes without Proxmox VE (the lab)\n# ceph.conf: etc/ceph/ceph.conf. Keyrings are made on the first node and\n# carried to the others inside tbmesh's ssh sessions; never printed.\n# OSDs: `ceph-volume lvm batch` on hardware; in containers (no LVM) raw\n# OSDs on partitions, as shown for a containerised node in docs/ceph.md.\n{}",
+        "# {MANAGED}\n# A listing to read, not a script: the Ceph phase, step by step, for a cluster that does not exist yet\n# and empty OSD devices (apply leaves existing daemons, OSDs and pools\n# alone and refuses non-empty disks). fsid {fsid} is a stand-in:\n# apply makes a new one (or keeps the cluster's).\n# Nothing runs before the mesh verifies (full-MTU DF pings between all\n# router addresses). The lines `write ...` and `copy ...` stand for what\n# tbmesh does itself over ssh.\n\n### Backend pveceph: Proxmox VE nodes (pve-manager installed)\n# ceph.conf: etc/pve/ceph.conf\n{}\n### Backend plain: Debian nodes without Proxmox VE (the lab)\n# ceph.conf: etc/ceph/ceph.conf. Keyrings are made on the first node and\n# carried to the others inside tbmesh's ssh sessions; never printed.\n# OSDs: `ceph-volume lvm batch` on hardware; in containers (no LVM) raw\n# OSDs on partitions, as shown for a containerised node in docs/ceph.md.\n{}",
         cplan::render_script(c, Backend::Pveceph),
         cplan::render_script(c, Backend::Plain)
     );
     vec![
         ManagedFile {
             phase: Phase::Ceph,
-            path: "ceph.sh".into(),
+            path: "ceph.txt".into(),
             mode: 0o644,
             content: script,
         },

@@ -31,7 +31,7 @@ pub enum Command {
     Validate,
     /// Write every file tbmesh would install, per node and cluster-wide (touches no host)
     Render {
-        /// Directory to write into (created; must be empty or a previous render)
+        /// Directory to write into (created; must be new, empty or an earlier render: only the files the earlier render listed are replaced)
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },

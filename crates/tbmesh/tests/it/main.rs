@@ -32,6 +32,25 @@ pub struct Output {
     pub stdout: String,
     pub stderr: String,
     pub dir: PathBuf,
+    /// The run made `dir` (removed on drop), or ran in the caller's ([`tbmesh_in`]).
+    owned: bool,
+}
+
+/// Run the binary with `args` in an existing directory (left in place).
+pub fn tbmesh_in(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run tbmesh");
+    Output {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        dir: dir.to_path_buf(),
+        owned: false,
+    }
 }
 
 impl Default for Test {
@@ -55,6 +74,11 @@ impl Test {
         self
     }
 
+    /// The directory the binary runs in (the spec is written there).
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
     pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
         self.args.extend(args.into_iter().map(Into::into));
         self
@@ -76,6 +100,7 @@ impl Test {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             dir,
+            owned: true,
         }
     }
 }
@@ -114,6 +139,8 @@ impl Output {
 
 impl Drop for Output {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.owned {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! `TBMESH_UPDATE_SNAPSHOTS=1 cargo nextest run -p tbmesh --test it render`
 //! and read the diff (`git diff`) before committing it.
 
-use crate::{example, repo, Test};
+use crate::{example, repo, tbmesh_in, Test};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -83,7 +83,9 @@ fn snapshots_of_every_rendered_file() {
     for name in EXAMPLES {
         for mode in MODES {
             let (_out, dir) = render_to(&in_mode(name, mode));
-            let got = tree(&dir);
+            // The marker (the manifest of written files) is checked by the item1 tests.
+            let mut got = tree(&dir);
+            got.remove(Path::new(".tbmesh-render"));
             let snap = repo().join(format!(
                 "crates/tbmesh/tests/it/snapshots/render/{name}-{mode}"
             ));
@@ -240,9 +242,93 @@ fn render_twice_gives_identical_trees() {
 
 #[test]
 fn render_refuses_a_foreign_directory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("notes.txt"), "mine\n").expect("write");
+    let out = Test::new()
+        .spec(example("ms01-3node.toml"))
+        .args(["render", "--out", &dir.path().display().to_string()])
+        .run();
+    out.status(2)
+        .stderr_has("holds no earlier tbmesh render")
+        .stderr_has("hint: choose a new or empty directory");
+    assert!(dir.path().join("notes.txt").exists());
+}
+
+/// Issue 14 item 1: `render -f out/tbmesh.toml --out out` deleted the spec.
+#[test]
+fn item1_render_never_deletes_the_spec() {
     let t = Test::new().spec(example("ms01-3node.toml"));
-    let out = t.args(["render", "--out", "."]).run();
-    out.status(2).stderr_has("holds no earlier tbmesh render");
+    let spec_dir = t.path().join("out");
+    std::fs::create_dir(&spec_dir).expect("mkdir");
+    let spec = example("ms01-3node.toml");
+    std::fs::write(spec_dir.join("tbmesh.toml"), &spec).expect("write");
+    // An earlier render's marker beside the spec made the old render remove it all.
+    std::fs::write(spec_dir.join(".tbmesh-render"), "tbmesh render\n").expect("write");
+    let out = t
+        .args(["render", "-f", "out/tbmesh.toml", "--out", "out"])
+        .run();
+    out.status(2)
+        .stderr_has("holds the spec")
+        .stderr_has("hint: render into a directory of its own");
+    assert_eq!(
+        std::fs::read_to_string(out.dir.join("out/tbmesh.toml")).expect("spec kept"),
+        spec
+    );
+    // `--out .` beside tbmesh.toml is the same mistake.
+    let out = Test::new()
+        .spec(example("ms01-3node.toml"))
+        .args(["render", "--out", "."])
+        .run();
+    out.status(2).stderr_has("holds the spec");
+    assert!(out.dir.join("tbmesh.toml").exists());
+}
+
+/// Issue 14 item 1: a second render into a render directory removed the
+/// directory's other files (notes, .git/); now only the files the earlier
+/// render listed in its manifest are replaced.
+#[test]
+fn item1_render_only_removes_files_it_wrote() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    std::fs::write(root.join("tbmesh.toml"), example("ring-5node.toml")).expect("write");
+    let first = tbmesh_in(root, &["render", "--out", "out"]);
+    first.status(0);
+    let dir = root.join("out");
+    let manifest = std::fs::read_to_string(dir.join(".tbmesh-render")).expect("marker");
+    assert!(manifest.contains("nodes/pve5/steps.txt"), "{manifest}");
+    std::fs::write(dir.join("notes.txt"), "mine\n").expect("write");
+    std::fs::create_dir_all(dir.join(".git")).expect("mkdir");
+    std::fs::write(dir.join(".git/config"), "[core]\n").expect("write");
+    std::fs::write(dir.join("nodes/pve1/mine.txt"), "mine\n").expect("write");
+    // A smaller cluster: the files of pve5 are the earlier render's to remove.
+    let full = example("ring-5node.toml");
+    let cut = full.find("[[node]]\nname = \"pve5\"").expect("pve5 node");
+    let smaller = full[..cut].replacen(
+        "\"pve4:en06 -- pve5:en05\",\n  \"pve5:en06 -- pve1:en05\",",
+        "\"pve4:en06 -- pve1:en05\",",
+        1,
+    );
+    assert!(!smaller.contains("pve5"));
+    std::fs::write(root.join("small.toml"), &smaller).expect("write");
+    let second = tbmesh_in(root, &["-f", "small.toml", "render", "--out", "out"]);
+    second.status(0);
+    for kept in ["notes.txt", ".git/config", "nodes/pve1/mine.txt"] {
+        assert!(dir.join(kept).exists(), "{kept} was removed");
+    }
+    assert!(
+        !dir.join("nodes/pve5").exists(),
+        "the earlier render's pve5 files stay"
+    );
+    assert!(dir.join("nodes/pve4/steps.txt").exists());
+    // A file render would write over that it did not write: refused, kept.
+    std::fs::remove_file(dir.join(".tbmesh-render")).expect("rm marker");
+    std::fs::write(dir.join(".tbmesh-render"), "tbmesh render\n").expect("old marker");
+    let third = tbmesh_in(root, &["-f", "small.toml", "render", "--out", "out"]);
+    third
+        .status(2)
+        .stderr_has("was not written by the earlier render");
+    assert!(dir.join("nodes/pve4/steps.txt").exists());
+    assert!(dir.join("notes.txt").exists());
 }
 
 #[test]
@@ -317,4 +403,21 @@ fn static_mode_routes_two_hop_pairs_through_the_path() {
         "{ifs}"
     );
     assert!(ifs.contains("\taddress 10.100.1.0/31\n"));
+}
+
+/// Issue 14 item 13: the Ceph listing was `ceph.sh` with a shebang, but its
+/// `write ...`/`copy ...` lines are not shell. It is a plain listing now.
+#[test]
+fn item13_ceph_listing_is_a_txt_not_a_script() {
+    let (_out, dir) = render_to(&example("ms01-3node.toml"));
+    assert!(!dir.join("cluster/ceph.sh").exists());
+    let listing = std::fs::read_to_string(dir.join("cluster/ceph.txt")).expect("ceph.txt");
+    assert!(!listing.starts_with("#!"), "{listing}");
+    assert!(listing.contains("A listing to read, not a script"));
+    assert!(listing.contains("\nwrite /etc/ceph/ceph.conf"));
+    let mode = std::fs::metadata(dir.join("cluster/ceph.txt"))
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0, "the listing is not executable");
 }

@@ -11,15 +11,16 @@ use tbmesh_lab::lab::{LinkAction, Power};
 use tbmesh_lab::state::Backend;
 
 use crate::apply::{run_ok, spec_of};
+use crate::shared::{self, Level};
 use crate::support::TestLab;
 
-fn ceph_json(lab: &TestLab, node: &str, cmd: &str) -> serde_json::Value {
+pub fn ceph_json(lab: &TestLab, node: &str, cmd: &str) -> serde_json::Value {
     let out = lab.ssh(node, &format!("timeout 30 ceph {cmd} -f json"));
     serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
 /// Wait until every PG is active+clean and `osds` OSDs are up.
-fn wait_clean(lab: &TestLab, osds: u64, within: Duration) {
+pub fn wait_clean(lab: &TestLab, osds: u64, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
         let pg = ceph_json(lab, "n2", "pg stat");
@@ -46,17 +47,13 @@ fn wait_clean(lab: &TestLab, osds: u64, within: Duration) {
     }
 }
 
+/// The shared lab at [`Level::Ceph`]: made from a fresh lab by the first
+/// full apply (or the mesh lab of an earlier test, by its Ceph and tune
+/// phases), which waits until every Ceph check passes.
 #[test]
-fn fresh_lab_to_active_clean_then_a_second_apply_changes_nothing_and_osds_survive_a_reboot() {
-    let started = Instant::now();
-    let lab = TestLab::up("tceph", Backend::Container, 3);
-    let spec = spec_of(&lab);
-    run_ok(&spec, &["apply"], 0);
-    wait_clean(&lab, 6, Duration::from_secs(240));
-    eprintln!(
-        "fresh lab to active+clean: {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+fn ceph_lab_has_its_daemons_a_second_apply_changes_nothing_and_osds_survive_a_reboot() {
+    let lab = shared::lab(Level::Ceph);
+    let spec = lab.spec.clone();
     let mons = ceph_json(&lab, "n2", "mon dump");
     assert_eq!(mons["mons"].as_array().map(Vec::len), Some(3));
     let mgr = ceph_json(&lab, "n2", "mgr dump");
@@ -80,7 +77,7 @@ fn fresh_lab_to_active_clean_then_a_second_apply_changes_nothing_and_osds_surviv
 const LAB_HEALTH: [&str; 2] = ["MGR_MODULE_DEPENDENCY", "MON_DISK_LOW"];
 
 /// Wait until health holds nothing but [`LAB_HEALTH`].
-fn wait_healthy(lab: &TestLab, within: Duration) {
+pub fn wait_healthy(lab: &TestLab, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
         let h = ceph_json(lab, "n2", "health detail");
@@ -116,15 +113,7 @@ fn bench_rows(log: &str) -> Vec<(u64, u64, f64)> {
 #[test]
 fn a_cable_cut_during_rados_bench_keeps_io_going_and_health_recovers_after_restore() {
     let started = Instant::now();
-    let lab = TestLab::up("tcephcut", Backend::Container, 3);
-    let spec = spec_of(&lab);
-    run_ok(&spec, &["apply"], 0);
-    wait_clean(&lab, 6, Duration::from_secs(240));
-    wait_healthy(&lab, Duration::from_secs(120));
-    eprintln!(
-        "fresh lab to active+clean: {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let lab = shared::lab(Level::Ceph);
     // 20 s of 4 MiB writes from n3, in the background.
     lab.sh(
         "n3",

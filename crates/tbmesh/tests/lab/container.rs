@@ -188,7 +188,8 @@ fn container_reboot_returns_the_node() {
 fn container_down_leaves_nothing_behind_and_up_cleans_a_crashed_lab() {
     let lab = TestLab::up("tdown", Backend::Container, 2);
     let dir = lab.dir.clone();
-    let outside = |what: &str| traces("tdown", &dir.dir.join(what));
+    let name = dir.name.clone();
+    let outside = |what: &str| traces(&name, &dir.dir.join(what));
     let before_links = outside("").root_links.clone();
 
     // A crash: every node process killed, the state file lost.
@@ -225,14 +226,14 @@ fn container_down_leaves_nothing_behind_and_up_cleans_a_crashed_lab() {
         .tempdir()
         .expect("a temporary directory");
     let twin = tbmesh_lab::state::LabDir {
-        name: "tdown".into(),
+        name: name.clone(),
         dir: elsewhere.path().join("lab"),
     };
     lab::up(&twin, &opts, &mut log).expect("up of the same name elsewhere");
     assert_eq!(outside("").loops, Vec::<String>::new());
     assert!(!dir.state_file().exists());
     assert!(lab::down(&twin, &mut log).expect("down"));
-    let twin_left = traces("tdown", &twin.dir);
+    let twin_left = traces(&name, &twin.dir);
     assert_eq!(twin_left.loops, Vec::<String>::new());
     assert_eq!(twin_left.mounts, Vec::<String>::new());
     assert_eq!(twin_left.processes, Vec::<String>::new());

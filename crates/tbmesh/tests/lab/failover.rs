@@ -1,6 +1,6 @@
-//! `tbmesh failover-test` on the lab: faults on a real FRR mesh, measured
-//! by the command, restored; and the node-side timer that removes a fault
-//! when tbmesh is killed in the middle of it.
+//! `tbmesh failover-test` on the shared lab: faults on a real FRR mesh,
+//! measured by the command, restored; and the node-side timer that removes
+//! a fault when tbmesh is killed in the middle of it.
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -8,9 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tbmesh_lab::state::Backend;
-
-use crate::apply::{run_ok, spec_of, MESH};
+use crate::shared::{self, Level};
 use crate::support::{log, TestLab};
 
 /// `tbmesh -f SPEC failover-test ARGS --json` with results kept in `state`.
@@ -96,11 +94,10 @@ fn no_fault_left(lab: &TestLab, ends: &[(&str, &str)]) {
 
 #[test]
 fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node() {
-    let lab = TestLab::up("tfail", Backend::Container, 3);
-    let spec = spec_of(&lab);
-    let mut apply = vec!["apply"];
-    apply.extend(MESH);
-    run_ok(&spec, &apply, 0);
+    // The shared lab, mesh applied; every fault here is removed before the
+    // test ends (asserted), and a failed test's fault by the node's timer.
+    let lab = shared::lab(Level::Mesh);
+    let spec = lab.spec.clone();
     let bfd = has_bfd(&lab);
     let state = tempfile::tempdir().expect("a state directory");
 

@@ -14,11 +14,13 @@ pub fn log(line: &str) {
 pub struct TestLab {
     pub dir: LabDir,
     pub report: UpReport,
+    /// A shared lab (tests/lab/shared.rs) stays up when a test ends.
+    pub(crate) keep: bool,
     // Removed after `down` (field order: dropped last).
-    _tmp: tempfile::TempDir,
+    _tmp: Option<tempfile::TempDir>,
 }
 
-fn tagged_name(name: &str) -> String {
+pub fn tagged_name(name: &str) -> String {
     let tag = std::env::var("TBMESH_TEST_LAB_TAG").unwrap_or_default();
     format!("{tag}{name}").chars().take(8).collect()
 }
@@ -31,22 +33,29 @@ pub fn require_root() {
 }
 
 impl TestLab {
-    /// A lab of `nodes` nodes named `name` (1-8 chars). With
+    /// A lab of `nodes` nodes named `name` (1-8 chars), in a temporary
+    /// directory, taken down when the test ends. With
     /// `TBMESH_TEST_LAB_TAG=x` set, the name is prefixed with `x` (and cut to
     /// 8 chars), so two checkouts can run lab tests at once without their
     /// labs taking each other for crashed twins.
     pub fn up(name: &str, backend: Backend, nodes: usize) -> Self {
         require_root();
         let tagged = tagged_name(name);
-        let name = tagged.as_str();
         let tmp = tempfile::Builder::new()
             .prefix("tbmesh-lab-test-")
             .tempdir()
             .expect("a temporary directory");
         let dir = LabDir {
-            name: name.to_string(),
+            name: tagged,
             dir: tmp.path().join("lab"),
         };
+        let mut lab = Self::create(dir, backend, nodes);
+        lab._tmp = Some(tmp);
+        lab
+    }
+
+    /// Brings up a new lab in `dir` (taken down on drop unless `keep`).
+    pub fn create(dir: LabDir, backend: Backend, nodes: usize) -> Self {
         let opts = UpOptions {
             backend,
             nodes,
@@ -59,16 +68,28 @@ impl TestLab {
             ssh_timeout: (backend == Backend::Vm).then_some(1200),
         };
         let report = lab::up(&dir, &opts, &mut log)
-            .unwrap_or_else(|e| panic!("lab up {name} failed: {e:#}"));
+            .unwrap_or_else(|e| panic!("lab up {} failed: {e:#}", dir.name));
         eprintln!(
-            "lab {name}: {} nodes up in {:.1} s",
+            "lab {}: {} nodes up in {:.1} s",
+            dir.name,
             report.nodes.len(),
             report.up_seconds
         );
         Self {
             dir,
             report,
-            _tmp: tmp,
+            keep: false,
+            _tmp: None,
+        }
+    }
+
+    /// A lab that is already up, described by `report`.
+    pub fn attach(dir: LabDir, report: UpReport) -> Self {
+        Self {
+            dir,
+            report,
+            keep: true,
+            _tmp: None,
         }
     }
 
@@ -102,12 +123,6 @@ impl TestLab {
     pub fn power(&self, node: &str, what: Power) -> String {
         lab::power(&self.dir, node, what, true, &mut log)
             .unwrap_or_else(|e| panic!("lab {what:?} {node}: {e:#}"))
-    }
-
-    /// Starts a power change without waiting for ssh.
-    pub fn power_nowait(&self, node: &str, what: Power) {
-        lab::power(&self.dir, node, what, false, &mut log)
-            .unwrap_or_else(|e| panic!("lab {what:?} {node}: {e:#}"));
     }
 
     pub fn boot_id(&self, node: &str) -> String {
@@ -153,6 +168,9 @@ impl TestLab {
 
 impl Drop for TestLab {
     fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
         if let Err(e) = lab::down(&self.dir, &mut log) {
             eprintln!("lab down {} failed: {e:#}", self.dir.name);
         }

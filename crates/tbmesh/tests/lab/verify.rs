@@ -1,14 +1,14 @@
 //! `tbmesh verify` on the lab: a verified mesh, a cut cable, a deaf port.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tbmesh_lab::lab::{LinkAction, Power};
-use tbmesh_lab::state::Backend;
 
-use crate::support::{log, TestLab};
+use crate::shared::{self, Level};
+use crate::support::log;
 
 /// Run the tbmesh binary against `spec`.
 /// These tests are about the mesh: apply only its phases and verify only it
@@ -36,10 +36,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-fn spec_of(lab: &TestLab) -> PathBuf {
-    lab.dir.dir.join("tbmesh.toml")
 }
 
 fn apply(spec: &Path) {
@@ -128,9 +124,8 @@ fn verify_until_ok(spec: &Path, bound: Duration) -> (Value, Duration) {
 
 #[test]
 fn verify_passes_on_a_fresh_applied_mesh() {
-    let lab = TestLab::up("tvok", Backend::Container, 3);
-    let spec = spec_of(&lab);
-    apply(&spec);
+    let lab = shared::lab(Level::Mesh);
+    let spec = lab.spec.clone();
     // Right after apply the fabric is confirmed; give it the same bound as
     // a re-convergence in case a route is still being installed.
     let (doc, took) = verify_until_ok(&spec, Duration::from_secs(60));
@@ -174,9 +169,8 @@ fn verify_passes_on_a_fresh_applied_mesh() {
 
 #[test]
 fn verify_reports_a_cut_cable_and_the_detour_then_passes_when_restored() {
-    let lab = TestLab::up("tvcut", Backend::Container, 3);
-    let spec = spec_of(&lab);
-    apply(&spec);
+    let lab = shared::lab(Level::Mesh);
+    let spec = lab.spec.clone();
     verify_until_ok(&spec, Duration::from_secs(60));
 
     lab.link("n2:en05", LinkAction::Down);
@@ -238,8 +232,8 @@ fn verify_reports_a_cut_cable_and_the_detour_then_passes_when_restored() {
 
 #[test]
 fn verify_names_both_ends_of_a_port_cabled_elsewhere_than_declared() {
-    let lab = TestLab::up("tvmis", Backend::Container, 3);
-    let real = spec_of(&lab);
+    let lab = shared::lab(Level::Mesh);
+    let real = lab.spec.clone();
     // The lab is cabled n2:en05 -- n3:en05, n3:en06 -- n4:en05,
     // n4:en06 -- n2:en06. This spec swaps n2's ports: it claims n2:en05 goes
     // to n4 and n2:en06 to n3. Same directory, so `ssh_config` resolves.

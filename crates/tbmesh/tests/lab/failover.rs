@@ -8,6 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
 use crate::shared::{self, Level};
 use crate::support::{log, TestLab};
 

@@ -25,14 +25,14 @@ section cpu-core; cat /sys/devices/cpu_core/cpus 2>/dev/null
 section cpu-atom; cat /sys/devices/cpu_atom/cpus 2>/dev/null
 section addrs; ip -j -d addr show 2>/dev/null
 section lsblk; lsblk -J -b -o NAME,PATH,TYPE,SIZE,FSTYPE,MOUNTPOINT,SERIAL,PKNAME 2>/dev/null
-section packages; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' frr frr-pythontools ifupdown2 ceph-mon ceph-osd ceph-mgr ceph-common pve-manager systemd lldpd iperf3 2>/dev/null
+section packages; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' frr frr-pythontools ifupdown2 ceph-mon ceph-osd ceph-mgr ceph-common pve-manager libpve-network-perl systemd lldpd iperf3 2>/dev/null
 section udev; if [ -S /run/udev/control ]; then echo yes; else echo no; fi
 section virt; systemd-detect-virt 2>/dev/null || true
 section pci; ls /sys/bus/pci/devices 2>/dev/null
 "#,
     );
     for p in paths {
-        let q = crate::render::shell_quote(p);
+        let q = crate::shell::shell_quote(p);
         s.push_str(&format!(
             "section file {q}; if [ -f {q} ]; then stat -c '%a %U %G' {q}; base64 -w0 {q}; echo; else echo absent; fi\n"
         ));

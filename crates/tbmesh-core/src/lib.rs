@@ -14,6 +14,7 @@ pub mod plan;
 pub mod preflight;
 pub mod render;
 pub mod script;
+pub mod shell;
 pub mod spec;
 pub mod topology;
 pub mod verify;

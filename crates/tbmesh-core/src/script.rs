@@ -7,7 +7,8 @@
 //! (the originals, with modes and owners), `rollback.sh`, `journal`.
 
 use crate::plan::{FileChange, PlannedStep, OWNER};
-use crate::render::{shell_quote, Phase, MANAGED};
+use crate::render::{Phase, MANAGED};
+use crate::shell::shell_quote;
 use base64::Engine;
 use std::fmt::Write;
 

@@ -8,7 +8,8 @@
 
 use crate::facts::Facts;
 use crate::plan::{Action, NodePlan};
-use crate::render::{expected_addresses, shell_quote};
+use crate::render::expected_addresses;
+use crate::shell::shell_quote;
 use crate::spec::FabricMode;
 use crate::topology::{LinkIdx, NodeIdx};
 use crate::Cluster;

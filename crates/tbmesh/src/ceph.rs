@@ -16,7 +16,8 @@ use tbmesh_core::ceph::state::{self, CephState};
 use tbmesh_core::ceph::tune::{tune_node, NodeTune};
 use tbmesh_core::ceph::{conf, disks, Backend, CephPlan, StepKind};
 use tbmesh_core::facts::Facts;
-use tbmesh_core::render::{shell_quote, Phase};
+use tbmesh_core::render::Phase;
+use tbmesh_core::shell::shell_quote;
 use tbmesh_core::Cluster;
 
 /// The Ceph phases asked for: with `[ceph]` in the spec, both by default.

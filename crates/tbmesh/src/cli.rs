@@ -34,6 +34,10 @@ pub enum Command {
         /// Directory to write into (created; must be new, empty or an earlier render: only the files the earlier render listed are replaced)
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Proxmox VE whose own files are previewed in pve-sdn mode (cluster/preview/):
+        /// 9.0, 9.1 (= 9.1.0-9.1.1), or network:X.Y.Z (a libpve-network-perl version)
+        #[arg(long, value_name = "VERSION", default_value = "9.1")]
+        pve_version: String,
     },
     /// Draw the topology: ports, cables, router addresses (touches no host)
     Diagram {

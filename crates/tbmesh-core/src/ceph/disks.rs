@@ -3,7 +3,7 @@
 //! wiped. Everything here reads facts gathered by [`disk_script`]; the
 //! verdict is reached before any disk is touched.
 
-use crate::render::shell_quote;
+use crate::shell::shell_quote;
 use serde::Serialize;
 
 /// What a node says about one device listed in `osd_devices`.

@@ -7,7 +7,7 @@ use super::conf::{self, ceph_conf};
 use super::disks::{verdict, DiskFacts, Verdict};
 use super::state::CephState;
 use super::Backend;
-use crate::render::shell_quote;
+use crate::shell::shell_quote;
 use crate::Cluster;
 use serde::Serialize;
 

@@ -17,20 +17,41 @@ pub fn render_node(c: &Cluster, i: usize, opts: &RenderOptions, r: &mut NodeRend
         mode: 0o640,
         content: frr_conf(c, i, opts),
     });
-    // /etc/frr/daemons belongs to the frr package: tbmesh owns one line of it.
-    r.edits.push(LineEdit {
-        phase: Phase::Fabric,
-        path: "/etc/frr/daemons".into(),
-        prefix: "fabricd=".into(),
-        line: "fabricd=yes".into(),
-    });
+    // /etc/frr/daemons belongs to the frr package: tbmesh owns the lines
+    // Proxmox sets for an OpenFabric fabric, and no other.
+    for (prefix, line) in [("fabricd=", "fabricd=yes"), ("ospfd=", "ospfd=no")] {
+        r.edits.push(LineEdit {
+            phase: Phase::Fabric,
+            path: "/etc/frr/daemons".into(),
+            prefix: prefix.into(),
+            line: line.into(),
+        });
+    }
 }
 
-pub fn render_cluster(c: &Cluster) -> Vec<ManagedFile> {
+/// `pve-sdn` mode: fabrics.cfg, the API calls, and per node a preview of
+/// what Proxmox VE (`opts.pve`) will write (`preview/<node>/etc/...`).
+pub fn render_cluster(c: &Cluster, opts: &RenderOptions) -> Vec<ManagedFile> {
     if c.spec.fabric.mode.value != FabricMode::PveSdn {
         return vec![];
     }
-    vec![
+    let mut previews = vec![];
+    for i in 0..c.nodes().len() {
+        let node = c.node_name(i);
+        previews.push(ManagedFile {
+            phase: Phase::Fabric,
+            path: format!("preview/{node}/etc/frr/frr.conf"),
+            mode: 0o640,
+            content: super::pve::frr_conf(c, i, &opts.pve),
+        });
+        previews.push(ManagedFile {
+            phase: Phase::Fabric,
+            path: format!("preview/{node}/etc/network/interfaces.d/sdn"),
+            mode: 0o644,
+            content: super::pve::interfaces_sdn(c, i, &opts.pve),
+        });
+    }
+    let mut files = vec![
         ManagedFile {
             phase: Phase::Fabric,
             path: "etc/pve/sdn/fabrics.cfg".into(),
@@ -43,41 +64,64 @@ pub fn render_cluster(c: &Cluster) -> Vec<ManagedFile> {
             mode: 0o755,
             content: pvesh_script(c),
         },
-    ]
+    ];
+    files.extend(previews);
+    files
+}
+
+/// The blocks of frr.conf's fabric part, each without its `!` separator:
+/// the router, the `interface` blocks sorted by interface name (the router
+/// interface included, as Proxmox keeps them in a sorted map), the
+/// access-list, the route-map and the `ip protocol` line.
+pub fn frr_fabric_blocks(c: &Cluster, i: usize) -> Vec<String> {
+    let f = &c.spec.fabric;
+    let name = &f.name.value;
+    let router = c.router_ips[i];
+    let mut blocks = vec![format!(
+        "router openfabric {name}\n net {}\nexit\n",
+        c.net(i)
+    )];
+    let mut ifaces: Vec<(String, String)> = vec![(
+        f.router_ifname(),
+        format!(
+            "interface {}\n ip router openfabric {name}\n openfabric passive\nexit\n",
+            f.router_ifname()
+        ),
+    )];
+    for p in &c.nodes()[i].ports {
+        let mut b = format!("interface {}\n ip router openfabric {name}\n", p.name);
+        if let Some(v) = &f.hello_interval {
+            let _ = writeln!(b, " openfabric hello-interval {}", v.value);
+        }
+        if let Some(m) = f.multiplier_of(p) {
+            let _ = writeln!(b, " openfabric hello-multiplier {m}");
+        }
+        if let Some(v) = &f.csnp_interval {
+            let _ = writeln!(b, " openfabric csnp-interval {}", v.value);
+        }
+        b.push_str("exit\n");
+        ifaces.push((p.name.value.clone(), b));
+    }
+    ifaces.sort_by(|a, b| a.0.cmp(&b.0));
+    blocks.extend(ifaces.into_iter().map(|(_, b)| b));
+    blocks.push(format!(
+        "access-list pve_openfabric_{name}_ips permit {}\n",
+        f.prefix.value.trunc()
+    ));
+    blocks.push(format!(
+        "route-map pve_openfabric permit 100\n match ip address pve_openfabric_{name}_ips\n set src {router}\nexit\n"
+    ));
+    blocks.push("ip protocol openfabric route-map pve_openfabric\n".to_string());
+    blocks
 }
 
 /// The fabric part of frr.conf: from the first `!` to `ip protocol ...`,
 /// in Proxmox VE 9.2's layout (`!` before each block).
 pub fn frr_fabric_part(c: &Cluster, i: usize) -> String {
-    let f = &c.spec.fabric;
-    let name = &f.name.value;
-    let router = c.router_ips[i];
-    let mut s = String::new();
-    let _ = write!(s, "!\nrouter openfabric {name}\n net {}\nexit\n", c.net(i));
-    let _ = write!(
-        s,
-        "!\ninterface {}\n ip router openfabric {name}\n openfabric passive\nexit\n",
-        f.router_ifname()
-    );
-    for p in &c.nodes()[i].ports {
-        let _ = write!(s, "!\ninterface {}\n ip router openfabric {name}\n", p.name);
-        if let Some(v) = &f.hello_interval {
-            let _ = writeln!(s, " openfabric hello-interval {}", v.value);
-        }
-        if let Some(v) = &f.hello_multiplier {
-            let _ = writeln!(s, " openfabric hello-multiplier {}", v.value);
-        }
-        if let Some(v) = &f.csnp_interval {
-            let _ = writeln!(s, " openfabric csnp-interval {}", v.value);
-        }
-        s.push_str("exit\n");
-    }
-    let _ = write!(
-        s,
-        "!\naccess-list pve_openfabric_{name}_ips permit {}\n!\nroute-map pve_openfabric permit 100\n match ip address pve_openfabric_{name}_ips\n set src {router}\nexit\n!\nip protocol openfabric route-map pve_openfabric\n",
-        f.prefix.value.trunc()
-    );
-    s
+    frr_fabric_blocks(c, i)
+        .iter()
+        .map(|b| format!("!\n{b}"))
+        .collect()
 }
 
 /// The whole /etc/frr/frr.conf for node `i` (`frr` mode).
@@ -90,13 +134,14 @@ pub fn frr_conf(c: &Cluster, i: usize, opts: &RenderOptions) -> String {
     )
 }
 
-/// `interfaces` property strings of a fabric node, in port order.
-fn interface_props(c: &Cluster, i: usize) -> Vec<String> {
-    let mult = c.spec.fabric.hello_multiplier.as_ref().map(|m| m.value);
+/// `interfaces` property strings of a fabric node, in port order; each
+/// port's multiplier is its own or the fabric's.
+pub fn interface_props(c: &Cluster, i: usize) -> Vec<String> {
+    let f = &c.spec.fabric;
     c.nodes()[i]
         .ports
         .iter()
-        .map(|p| match mult {
+        .map(|p| match f.multiplier_of(p) {
             Some(m) => format!("name={},hello_multiplier={m}", p.name),
             None => format!("name={}", p.name),
         })

@@ -5,13 +5,18 @@
 mod fabric;
 mod links;
 mod network;
+pub mod pve;
 
+use crate::shell::shell_quote;
 use crate::Cluster;
 use serde::Serialize;
 use std::fmt;
 
-pub use fabric::{fabrics_cfg, frr_conf, frr_fabric_part, pvesh_script};
+pub use fabric::{
+    fabrics_cfg, frr_conf, frr_fabric_blocks, frr_fabric_part, interface_props, pvesh_script,
+};
 pub use network::expected_addresses;
+pub use pve::PveVersion;
 
 /// The first line of every generated file that allows comments.
 pub const MANAGED: &str =
@@ -138,18 +143,6 @@ impl Step {
     }
 }
 
-/// Quote a word for POSIX sh, only where needed.
-pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 /// Everything one node gets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NodeRender {
@@ -163,18 +156,27 @@ impl NodeRender {
         self.files.iter().find(|f| f.path == path)
     }
 
+    /// The paths of `phase` matching `pred`, each once (a file may carry
+    /// several line edits).
     fn paths(&self, phase: Phase, pred: impl Fn(&str) -> bool) -> Vec<String> {
-        self.files
+        let mut out: Vec<String> = vec![];
+        let all = self
+            .files
             .iter()
             .filter(|f| f.phase == phase && pred(&f.path))
-            .map(|f| f.path.clone())
+            .map(|f| &f.path)
             .chain(
                 self.edits
                     .iter()
                     .filter(|e| e.phase == phase && pred(&e.path))
-                    .map(|e| e.path.clone()),
-            )
-            .collect()
+                    .map(|e| &e.path),
+            );
+        for p in all {
+            if !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+        out
     }
 
     /// `steps.txt`: the commands apply would run, in order, with their triggers.
@@ -212,6 +214,9 @@ pub struct RenderOptions {
     pub frr_version: String,
     /// udevd runs on the node (not in a container): reload it after rule changes.
     pub udev: bool,
+    /// The Proxmox VE whose own files (frr.conf, interfaces.d/sdn) are
+    /// previewed in `pve-sdn` mode.
+    pub pve: PveVersion,
 }
 
 impl Default for RenderOptions {
@@ -219,6 +224,7 @@ impl Default for RenderOptions {
         RenderOptions {
             frr_version: "10.3".to_string(),
             udev: true,
+            pve: PveVersion::default(),
         }
     }
 }
@@ -230,6 +236,11 @@ impl RenderOptions {
         RenderOptions {
             frr_version: f.frr_version().unwrap_or(d.frr_version),
             udev: f.udev,
+            pve: PveVersion::from_packages(
+                f.package("pve-manager"),
+                f.package("libpve-network-perl"),
+            )
+            .unwrap_or(d.pve),
         }
     }
 }
@@ -256,7 +267,7 @@ pub fn render(c: &Cluster, opts: &RenderOptions) -> Rendered {
         .collect();
     Rendered {
         nodes,
-        cluster: fabric::render_cluster(c),
+        cluster: fabric::render_cluster(c, opts),
     }
 }
 

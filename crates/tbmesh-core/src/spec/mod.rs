@@ -6,6 +6,7 @@
 
 mod model;
 mod parse;
+pub mod pve_names;
 mod validate;
 
 pub use model::*;

@@ -126,6 +126,14 @@ pub struct FabricSection {
 }
 
 impl FabricSection {
+    /// The hello multiplier of `port`: its own, else the fabric's.
+    pub fn multiplier_of(&self, port: &PortSpec) -> Option<u32> {
+        port.hello_multiplier
+            .as_ref()
+            .or(self.hello_multiplier.as_ref())
+            .map(|m| m.value)
+    }
+
     /// The interface that carries the router /32.
     pub fn router_ifname(&self) -> String {
         match self.router_interface.value {
@@ -247,4 +255,7 @@ pub struct PortSpec {
     pub pci: Option<PciAddr>,
     /// Driver the `.link` file matches (only meaningful with `pci`).
     pub driver: String,
+    /// OpenFabric hello multiplier of this port (Proxmox keeps it per
+    /// interface); `None`: the fabric's `hello_multiplier`.
+    pub hello_multiplier: Option<Sp<u32>>,
 }

@@ -596,6 +596,7 @@ impl Parser {
                         name,
                         pci: Some(pci),
                         driver: default_driver.to_string(),
+                        hello_multiplier: None,
                     }),
                     Err(m) => {
                         self.err(Diagnostic::error(vspan, format!("`{}.{key}`: {m}", t.path)).hint(
@@ -610,7 +611,7 @@ impl Parser {
                     span: vspan,
                     path: format!("{}.{key}", t.path),
                 };
-                self.known_keys(&pt, &["pci", "driver"]);
+                self.known_keys(&pt, &["pci", "driver", "hello_multiplier"]);
                 let pci = self.parsed(&pt, "pci", false, |s| {
                     s.parse::<PciAddr>().map_err(|m| {
                         (
@@ -621,8 +622,10 @@ impl Parser {
                     })
                 });
                 let drv = self.parsed(&pt, "driver", false, driver);
+                let mult = self.int(&pt, "hello_multiplier", MULTIPLIER_RANGE);
                 if (pt.get("pci").is_some() && pci.is_none())
                     || (pt.get("driver").is_some() && drv.is_none())
+                    || (pt.get("hello_multiplier").is_some() && mult.is_none())
                 {
                     ok = false;
                     continue;
@@ -639,6 +642,7 @@ impl Parser {
                     name,
                     pci: pci.map(|p| p.value),
                     driver: drv.map_or_else(|| default_driver.to_string(), |d| d.value),
+                    hello_multiplier: mult,
                 });
             } else {
                 self.err(

@@ -22,6 +22,7 @@ pub fn load(source: &Source) -> Checked {
 pub fn validate(spec: Spec) -> Checked {
     let mut v = Validator { diags: vec![] };
     v.nodes(&spec);
+    v.diags.extend(super::pve_names::check(&spec));
     let links = v.links(&spec);
     let router_ips = v.router_ips(&spec);
     v.ceph(&spec);

@@ -40,7 +40,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
-        Command::Render { out } => render::run(spec, &out, printer),
+        Command::Render { out, pve_version } => render::run(spec, &out, &pve_version, printer),
         Command::Lab { command } => lab(command, printer),
     }
 }

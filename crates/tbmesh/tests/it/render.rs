@@ -67,28 +67,89 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, (String, u32)> {
 }
 
 fn render_to(spec: &str) -> (crate::Output, PathBuf) {
-    let out = Test::new()
-        .spec(spec)
-        .args(["render", "--out", "out"])
-        .run();
+    render_with(spec, &[])
+}
+
+fn render_with(spec: &str, extra: &[&str]) -> (crate::Output, PathBuf) {
+    let mut args = vec!["render", "--out", "out"];
+    args.extend_from_slice(extra);
+    let out = Test::new().spec(spec).args(args).run();
     out.status(0);
     let dir = out.dir.join("out");
     (out, dir)
+}
+
+/// The reference cluster with n2's ports declared en06 first.
+fn reversed_ports(mode: &str) -> String {
+    in_mode("ms01-3node", mode).replacen(
+        "ports = { en05 = \"0000:00:0d.2\", en06 = \"0000:00:0d.3\" }",
+        "ports = { en06 = \"0000:00:0d.3\", en05 = \"0000:00:0d.2\" }",
+        1,
+    )
+}
+
+/// The reference cluster with n2's en05 named ab0 (sorts before dummy_tb4).
+fn port_before_dummy(mode: &str) -> String {
+    in_mode("ms01-3node", mode)
+        .replacen("ports = { en05", "ports = { ab0", 1)
+        .replacen("n2:en05", "n2:ab0", 1)
+}
+
+/// The reference cluster with n2's en05 at hello multiplier 5 (the fabric's 3 elsewhere).
+fn per_port_multiplier(mode: &str) -> String {
+    in_mode("ms01-3node", mode).replacen(
+        "ports = { en05 = \"0000:00:0d.2\"",
+        "ports = { en05 = { pci = \"0000:00:0d.2\", hello_multiplier = 5 }",
+        1,
+    )
+}
+
+/// Every snapshot: (directory name, spec, extra render arguments).
+fn snapshot_cases() -> Vec<(String, String, Vec<&'static str>)> {
+    let mut cases = vec![];
+    for name in EXAMPLES {
+        for mode in MODES {
+            cases.push((format!("{name}-{mode}"), in_mode(name, mode), vec![]));
+        }
+    }
+    for mode in ["pve-sdn", "frr"] {
+        cases.push((
+            format!("reversed-ports-{mode}"),
+            reversed_ports(mode),
+            vec![],
+        ));
+        cases.push((
+            format!("port-before-dummy-{mode}"),
+            port_before_dummy(mode),
+            vec![],
+        ));
+        cases.push((
+            format!("per-port-multiplier-{mode}"),
+            per_port_multiplier(mode),
+            vec![],
+        ));
+    }
+    for v in ["9.0", "network:1.2.5", "network:1.3.0"] {
+        let dir = format!(
+            "ms01-3node-pve-sdn-pve{}",
+            v.replace("network:", "-network-")
+        );
+        cases.push((dir, example("ms01-3node.toml"), vec!["--pve-version", v]));
+    }
+    cases
 }
 
 #[test]
 fn snapshots_of_every_rendered_file() {
     let update = std::env::var_os("TBMESH_UPDATE_SNAPSHOTS").is_some();
     let mut failures = vec![];
-    for name in EXAMPLES {
-        for mode in MODES {
-            let (_out, dir) = render_to(&in_mode(name, mode));
+    for (case, text, extra) in snapshot_cases() {
+        {
+            let (_out, dir) = render_with(&text, &extra);
             // The marker (the manifest of written files) is checked by the item1 tests.
             let mut got = tree(&dir);
             got.remove(Path::new(".tbmesh-render"));
-            let snap = repo().join(format!(
-                "crates/tbmesh/tests/it/snapshots/render/{name}-{mode}"
-            ));
+            let snap = repo().join(format!("crates/tbmesh/tests/it/snapshots/render/{case}"));
             if update {
                 let _ = std::fs::remove_dir_all(&snap);
                 for (rel, (content, _)) in &got {
@@ -108,14 +169,14 @@ fn snapshots_of_every_rendered_file() {
             let want_paths: Vec<_> = want.keys().collect();
             if got_paths != want_paths {
                 failures.push(format!(
-                    "{name}-{mode}: files differ\n got: {got_paths:?}\nwant: {want_paths:?}"
+                    "{case}: files differ\n got: {got_paths:?}\nwant: {want_paths:?}"
                 ));
                 continue;
             }
             for (rel, (content, _)) in &got {
                 if content != &want[rel].0 {
                     failures.push(format!(
-                        "{name}-{mode}: {} differs:\n--- got\n{content}\n--- want\n{}",
+                        "{case}: {} differs:\n--- got\n{content}\n--- want\n{}",
                         rel.display(),
                         want[rel].0
                     ));
@@ -403,6 +464,106 @@ fn static_mode_routes_two_hop_pairs_through_the_path() {
         "{ifs}"
     );
     assert!(ifs.contains("\taddress 10.100.1.0/31\n"));
+}
+
+/// FORMATS.md, "Checked against Proxmox's source": interface blocks sorted by
+/// name whatever the spec's port order, in frr.conf and in the preview.
+#[test]
+fn interface_blocks_are_sorted_by_name() {
+    let (_out, dir) = render_to(&reversed_ports("frr"));
+    let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
+    assert!(conf.contains(FRR_FABRIC_N2), "{conf}");
+    let (_out, dir) = render_to(&port_before_dummy("pve-sdn"));
+    let conf =
+        std::fs::read_to_string(dir.join("cluster/preview/n2/etc/frr/frr.conf")).expect("preview");
+    let at = |s: &str| conf.find(s).unwrap_or_else(|| panic!("no {s:?}"));
+    assert!(at("interface ab0\n") < at("interface dummy_tb4\n"));
+    assert!(at("interface dummy_tb4\n") < at("interface en06\n"));
+}
+
+/// The whole frr.conf Proxmox writes, per pve-network version (FORMATS.md).
+#[test]
+fn pve_frr_conf_preview_per_version() {
+    let header = |v: &str| {
+        format!("frr version {v}\nfrr defaults datacenter\nhostname n2\nlog syslog informational\nservice integrated-vtysh-config\n")
+    };
+    // `!` after each block: FORMATS.md's part minus its leading `!`.
+    let body_after = FRR_FABRIC_N2.trim_start_matches("!\n");
+    for (arg, version, ending) in [
+        ("9.1", "10.3.1", "!\n!\nline vty\n!"),
+        ("network:1.2.4", "10.4.1", "!\n!\nline vty\n!"),
+        ("network:1.2.5", "10.4.1", "!\n!\nline vty\n!\n"),
+    ] {
+        let (_out, dir) = render_with(&example("ms01-3node.toml"), &["--pve-version", arg]);
+        let conf = std::fs::read_to_string(dir.join("cluster/preview/n2/etc/frr/frr.conf"))
+            .expect("preview");
+        let want = format!("{}!\n{body_after}{ending}", header(version));
+        assert_eq!(conf, want, "pve {arg}");
+        assert!(!conf.lines().any(|l| l.starts_with('#')));
+    }
+    let (_out, dir) = render_with(
+        &example("ms01-3node.toml"),
+        &["--pve-version", "network:1.3.0"],
+    );
+    let conf =
+        std::fs::read_to_string(dir.join("cluster/preview/n2/etc/frr/frr.conf")).expect("preview");
+    assert_eq!(
+        conf,
+        format!("{}{FRR_FABRIC_N2}!\nline vty\n!\n", header("10.4.1"))
+    );
+}
+
+#[test]
+fn pve_version_is_checked() {
+    let out = Test::new()
+        .spec(example("ms01-3node.toml"))
+        .args(["render", "--out", "out", "--pve-version", "8.4"])
+        .run();
+    out.status(2);
+    assert!(
+        out.stderr.contains("unknown Proxmox VE version \"8.4\""),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Proxmox 9.1 addresses the ports in interfaces.d/sdn; 9.0 did not.
+#[test]
+fn pve_interfaces_preview_per_version() {
+    let (_out, dir) = render_to(&example("ms01-3node.toml"));
+    let sdn = std::fs::read_to_string(dir.join("cluster/preview/n2/etc/network/interfaces.d/sdn"))
+        .expect("sdn");
+    assert_eq!(sdn, SDN_INTERFACES_N2);
+    let (_out, dir) = render_with(&example("ms01-3node.toml"), &["--pve-version", "9.0"]);
+    let sdn = std::fs::read_to_string(dir.join("cluster/preview/n2/etc/network/interfaces.d/sdn"))
+        .expect("sdn");
+    assert!(
+        sdn.contains("\nauto en05\niface en05\n\tip-forward 1\n"),
+        "{sdn}"
+    );
+}
+
+/// A port's own hello_multiplier wins over the fabric's, in all three outputs.
+#[test]
+fn per_port_hello_multiplier() {
+    let (_out, dir) = render_to(&per_port_multiplier("pve-sdn"));
+    let cfg = std::fs::read_to_string(dir.join("cluster/etc/pve/sdn/fabrics.cfg")).expect("cfg");
+    assert!(cfg.contains("openfabric_node: tb4_n2\n\tinterfaces name=en05,hello_multiplier=5\n\tinterfaces name=en06,hello_multiplier=3\n"));
+    let sh = std::fs::read_to_string(dir.join("cluster/pvesh.sh")).expect("pvesh.sh");
+    assert!(sh.contains("--node_id n2 --protocol openfabric --ip 10.100.0.12 --interfaces name=en05,hello_multiplier=5 --interfaces name=en06,hello_multiplier=3\n"));
+    let (_out, dir) = render_to(&per_port_multiplier("frr"));
+    let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
+    assert!(conf.contains("interface en05\n ip router openfabric tb4\n openfabric hello-interval 1\n openfabric hello-multiplier 5\n"));
+    assert!(conf.contains("interface en06\n ip router openfabric tb4\n openfabric hello-interval 1\n openfabric hello-multiplier 3\n"));
+}
+
+/// FORMATS.md: Proxmox sets `ospfd=no` next to `fabricd=yes`.
+#[test]
+fn daemons_edit_sets_fabricd_and_ospfd() {
+    let (_out, dir) = render_to(&in_mode("ms01-3node", "frr"));
+    let steps = std::fs::read_to_string(dir.join("nodes/n2/steps.txt")).expect("steps");
+    assert!(steps.contains("set `fabricd=yes` in /etc/frr/daemons"));
+    assert!(steps.contains("set `ospfd=no` in /etc/frr/daemons"));
 }
 
 /// Issue 14 item 13: the Ceph listing was `ceph.sh` with a shebang, but its

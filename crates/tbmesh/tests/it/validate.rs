@@ -602,3 +602,69 @@ fn every_error_is_reported_at_once() {
     let out = Test::new().spec(&text).args(["validate"]).run();
     out.status(2).stderr_has("has 2 errors");
 }
+
+/// The reference spec with `n2` renamed to `to` everywhere (its table and links).
+fn rename_node(text: &str, to: &str) -> String {
+    text.replace("\"n2\"", &format!("\"{to}\""))
+        .replace("n2:", &format!("{to}:"))
+}
+
+/// The reference spec with n2's `en05` renamed to `to` (its table and link).
+fn rename_port(text: &str, to: &str) -> String {
+    let at = text.find("name = \"n2\"").expect("n2");
+    let (head, tail) = text.split_at(at);
+    let tail = tail.replacen("ports = { en05", &format!("ports = {{ {to}"), 1);
+    format!("{head}{tail}").replacen("n2:en05", &format!("n2:{to}"), 1)
+}
+
+#[test]
+fn pve_sdn_refuses_node_names_the_api_refuses() {
+    let text = rename_node(&reference(), "n_2");
+    refused(
+        &text,
+        "\"n_2\"",
+        0,
+        "node name \"n_2\" is not a Proxmox node name (pve-node)",
+    );
+}
+
+#[test]
+fn pve_sdn_refuses_port_names_the_api_refuses() {
+    for bad in ["tb-0", "e", "1p"] {
+        let text = rename_port(&reference(), bad);
+        refused(
+            &text,
+            &format!("{{ |{bad} ="),
+            0,
+            &format!("port name \"{bad}\" is not a Proxmox interface name (pve-iface)"),
+        );
+    }
+}
+
+#[test]
+fn other_modes_warn_about_names_pve_sdn_refuses() {
+    let frr = edit(&reference(), "mode = \"pve-sdn\"", "mode = \"frr\"");
+    warns(
+        &rename_node(&frr, "n_2"),
+        "node name \"n_2\" is not a Proxmox node name (pve-node): fine in mode frr, refused in pve-sdn",
+    );
+    warns(
+        &rename_port(&frr, "tb-0"),
+        "port name \"tb-0\" is not a Proxmox interface name (pve-iface): fine in mode frr",
+    );
+}
+
+#[test]
+fn per_port_hello_multiplier_range_is_checked() {
+    let text = edit(
+        &reference(),
+        "ports = { en05 = \"0000:00:0d.2\"",
+        "ports = { en05 = { pci = \"0000:00:0d.2\", hello_multiplier = 1 }",
+    );
+    refused(
+        &text,
+        "hello_multiplier = |1 }",
+        0,
+        "hello_multiplier` = 1 is out of range",
+    );
+}

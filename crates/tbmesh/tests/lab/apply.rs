@@ -92,9 +92,10 @@ pub fn mesh_reachable(lab: &TestLab, mtu: u32, within: Duration) {
 }
 
 #[test]
-fn apply_builds_the_mesh_and_a_second_apply_changes_nothing() {
-    let lab = TestLab::up("tapply", Backend::Container, 3);
-    let spec = spec_of(&lab);
+fn a_first_apply_builds_the_mesh_and_a_second_apply_changes_nothing() {
+    // A new lab, left converged for the tests that share it.
+    let lab = crate::shared::fresh();
+    let spec = lab.spec.clone();
     assert!(planned_changes(&spec) > 0);
     let daemons_mode = lab.sh("n2", "stat -c %a /etc/frr/daemons");
     let out = run_ok(&spec, &mesh(&["apply"]), 0);
@@ -133,9 +134,8 @@ fn apply_builds_the_mesh_and_a_second_apply_changes_nothing() {
 
 #[test]
 fn a_rebooted_node_comes_back_with_its_mesh_without_another_apply() {
-    let lab = TestLab::up("treboot", Backend::Container, 3);
-    let spec = spec_of(&lab);
-    run_ok(&spec, &mesh(&["apply"]), 0);
+    let lab = crate::shared::lab(crate::shared::Level::Mesh);
+    let spec = lab.spec.clone();
     lab.power("n3", Power::Reboot { hard: false });
     // PITFALLS 1-4: ports up with addresses, FRR started after them, routes back.
     mesh_reachable(&lab, 65520, Duration::from_secs(90));

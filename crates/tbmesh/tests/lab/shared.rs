@@ -59,25 +59,45 @@ pub fn dir() -> LabDir {
     }
 }
 
-/// The shared lab at `level`, made or put back in shape first.
-pub fn lab(level: Level) -> SharedLab {
+fn lock(dir: &LabDir) -> Lock {
     require_root();
-    let dir = dir();
     let root = dir.dir.parent().expect("a parent").to_path_buf();
     std::fs::create_dir_all(&root).expect("creating the shared lab's directory");
-    let lock = Lock::exclusive(&root.join("lock"), "the shared test lab", &mut log)
-        .expect("locking the shared lab");
+    Lock::exclusive(&root.join("lock"), "the shared test lab", &mut log)
+        .expect("locking the shared lab")
+}
+
+fn new_lab(dir: &LabDir) -> TestLab {
+    if let Err(e) = lab::down(dir, &mut log) {
+        log(&format!("removing the old shared lab: {e:#}"));
+    }
+    let mut lab = TestLab::create(dir.clone(), Backend::Container, 3);
+    lab.keep = true;
+    lab
+}
+
+/// A new shared lab with nothing applied yet, for the test of a first
+/// apply (it runs first: tests run in name order); later tests reuse it.
+pub fn fresh() -> SharedLab {
+    let dir = dir();
+    let lock = lock(&dir);
+    let lab = new_lab(&dir);
+    let spec = spec_of(&lab);
+    SharedLab {
+        lab,
+        spec,
+        _lock: lock,
+    }
+}
+
+/// The shared lab at `level`, made or put back in shape first.
+pub fn lab(level: Level) -> SharedLab {
+    let dir = dir();
+    let lock = lock(&dir);
     let started = Instant::now();
     let lab = match reuse(&dir) {
         Some(lab) => lab,
-        None => {
-            if let Err(e) = lab::down(&dir, &mut log) {
-                log(&format!("removing the old shared lab: {e:#}"));
-            }
-            let mut lab = TestLab::create(dir.clone(), Backend::Container, 3);
-            lab.keep = true;
-            lab
-        }
+        None => new_lab(&dir),
     };
     let spec = spec_of(&lab);
     match level {

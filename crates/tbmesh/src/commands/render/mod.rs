@@ -9,11 +9,19 @@ use anyhow::Context;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use tbmesh_core::render::{render, RenderOptions, Rendered};
+use tbmesh_core::render::{render, PveVersion, RenderOptions, Rendered};
 
-pub fn run(spec: Option<&Path>, out: &Path, printer: &Printer) -> CmdResult {
+pub fn run(spec: Option<&Path>, out: &Path, pve_version: &str, printer: &Printer) -> CmdResult {
+    let pve = PveVersion::parse(pve_version).map_err(|m| {
+        Fail::bad_input(anyhow::anyhow!("--pve-version: {m}"))
+            .hint("e.g. --pve-version 9.1, or --pve-version network:1.2.5")
+    })?;
     let loaded = specfile::load(spec, printer)?;
-    let mut rendered = render(&loaded.cluster, &RenderOptions::default());
+    let opts = RenderOptions {
+        pve,
+        ..RenderOptions::default()
+    };
+    let mut rendered = render(&loaded.cluster, &opts);
     // tbmesh-ceph: cluster/ceph.txt and the ceph.conf of each backend
     rendered
         .cluster

@@ -8,7 +8,7 @@
 //! does not exist, or when an earlier fault is still in place.
 
 use super::{Fault, FaultKind};
-use crate::render::shell_quote;
+use crate::shell::shell_quote;
 
 /// The nftables table of a silent fault (one fault at a time, so one name).
 pub const NFT_TABLE: &str = "tbmesh_failover";

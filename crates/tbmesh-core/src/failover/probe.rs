@@ -2,7 +2,7 @@
 //! per other router address, from its own router address, for a fixed time;
 //! and the parser of what it prints.
 
-use crate::render::shell_quote;
+use crate::shell::shell_quote;
 use crate::topology::NodeIdx;
 use crate::Cluster;
 use std::collections::BTreeMap;

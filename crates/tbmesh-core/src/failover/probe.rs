@@ -145,7 +145,8 @@ mod tests {
         assert!(s.contains("echo '@@probe 10.100.0.14'\ncat \"$d/1\""));
     }
 
-    /// Captured on the container lab (n2 pinging n3 and n4), shortened.
+    /// n2 pinging n3 and n4, line formats as the lab's ping (iputils
+    /// 20240905) prints them with -D; times and counts made up.
     const CAPTURE: &str = "@@start 1764632000.000100
 @@end 1764632001.020000
 @@probe 10.100.0.13

@@ -12,6 +12,7 @@ pub mod failover;
 pub mod net;
 pub mod plan;
 pub mod preflight;
+pub mod pve_sdn;
 pub mod render;
 pub mod script;
 pub mod shell;

@@ -68,6 +68,15 @@ impl Ipv4Net {
         (first..=last).map(Ipv4Addr::from)
     }
 
+    /// How many addresses [`hosts`](Self::hosts) yields, without walking them.
+    pub fn host_count(&self) -> u64 {
+        if self.len >= 31 {
+            self.size()
+        } else {
+            self.size() - 2
+        }
+    }
+
     /// Is `ip` the network or broadcast address of a prefix with room for hosts?
     pub fn is_reserved(&self, ip: Ipv4Addr) -> bool {
         self.len < 31 && (ip == self.network() || ip == self.broadcast())
@@ -162,8 +171,10 @@ mod tests {
         assert!(n.contains(Ipv4Addr::new(10, 100, 0, 200)));
         assert!(!n.contains(Ipv4Addr::new(10, 101, 0, 1)));
         assert_eq!(n.hosts().count(), 254);
+        assert_eq!(n.host_count(), 254);
         let p31: Ipv4Net = "10.1.0.0/31".parse().expect("valid");
         assert_eq!(p31.hosts().count(), 2);
+        assert_eq!(p31.host_count(), 2);
         assert!(!p31.is_reserved(Ipv4Addr::new(10, 1, 0, 0)));
     }
 

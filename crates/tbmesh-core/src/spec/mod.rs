@@ -4,11 +4,13 @@
 //! from, so later rules can point at it); [`validate`] checks the rules that
 //! span several values and derives the topology and addresses.
 
+mod host;
 mod model;
 mod parse;
 pub mod pve_names;
 mod validate;
 
+pub use host::SSH_PORT;
 pub use model::*;
 pub use parse::parse;
 pub use validate::{load, validate};

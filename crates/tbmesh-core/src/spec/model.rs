@@ -212,7 +212,8 @@ pub struct PoolSpec {
     pub pve_storage: bool,
 }
 
-/// How tbmesh reaches a node: `host` or `host:port`.
+/// How tbmesh reaches a node: `host` or `host:port` (`addr` holds an IPv6
+/// address without brackets; see `spec/host.rs` for the accepted forms).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Host {
     pub addr: String,
@@ -221,9 +222,15 @@ pub struct Host {
 
 impl fmt::Display for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // An IPv6 address is bracketed, as in the spec.
+        if self.addr.contains(':') {
+            write!(f, "[{}]", self.addr)?;
+        } else {
+            f.write_str(&self.addr)?;
+        }
         match self.port {
-            Some(p) => write!(f, "{}:{}", self.addr, p),
-            None => f.write_str(&self.addr),
+            Some(p) => write!(f, ":{p}"),
+            None => Ok(()),
         }
     }
 }

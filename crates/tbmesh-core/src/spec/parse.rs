@@ -357,7 +357,7 @@ impl Parser {
             None if t.get("mode").is_none() => Some(Sp::new(FabricMode::PveSdn, t.span.clone())),
             None => None,
         };
-        let prefix = self.parsed(&t, "prefix", true, cidr);
+        let prefix = self.parsed(&t, "prefix", true, mesh_prefix);
         let mtu = match t.get("mtu") {
             None => Some(Sp::new(DEFAULT_MTU, t.span.clone())),
             Some(_) => self.int(&t, "mtu", MTU_RANGE),
@@ -365,7 +365,7 @@ impl Parser {
         let hello_interval = self.int(&t, "hello_interval", INTERVAL_RANGE);
         let hello_multiplier = self.int(&t, "hello_multiplier", MULTIPLIER_RANGE);
         let csnp_interval = self.int(&t, "csnp_interval", INTERVAL_RANGE);
-        let link_prefix = self.parsed(&t, "link_prefix", false, cidr);
+        let link_prefix = self.parsed(&t, "link_prefix", false, mesh_prefix);
         let router_interface = match self.parsed(&t, "router_interface", false, |s| match s {
             "dummy" => Ok(RouterInterface::Dummy),
             "lo" => Ok(RouterInterface::Lo),
@@ -713,37 +713,42 @@ fn cidr(s: &str) -> Check<Ipv4Net> {
         .map_err(|m| (m, "write an IPv4 prefix like \"10.100.0.0/24\"".into()))
 }
 
+/// Blocks no mesh address may come from: routing a /32 of these over the
+/// fabric breaks the node itself (loopback, "this network", link-local) or
+/// is not unicast at all (multicast, reserved, broadcast).
+const SPECIAL_BLOCKS: [(&str, [u8; 4], u8); 5] = [
+    ("\"this network\" (0.0.0.0/8)", [0, 0, 0, 0], 8),
+    ("loopback (127.0.0.0/8)", [127, 0, 0, 0], 8),
+    ("link-local (169.254.0.0/16)", [169, 254, 0, 0], 16),
+    ("multicast (224.0.0.0/4)", [224, 0, 0, 0], 4),
+    ("reserved and broadcast (240.0.0.0/4)", [240, 0, 0, 0], 4),
+];
+
+/// A prefix mesh addresses are taken from: unicast, not loopback or link-local.
+fn mesh_prefix(s: &str) -> Check<Ipv4Net> {
+    let net = cidr(s)?;
+    for (what, addr, len) in SPECIAL_BLOCKS {
+        let block = Ipv4Net {
+            addr: Ipv4Addr::from(addr),
+            len,
+        };
+        if net.overlaps(&block) {
+            return Err((
+                format!("{net} overlaps the {what} addresses"),
+                "use a private unicast prefix of its own for the mesh, like \"10.100.0.0/24\""
+                    .into(),
+            ));
+        }
+    }
+    Ok(net)
+}
+
 fn driver(s: &str) -> Check<String> {
     identifier(s, 32).map_err(|(m, _)| (m, "a kernel driver name, like \"thunderbolt-net\"".into()))
 }
 
 fn host(s: &str) -> Check<Host> {
-    let hint = || {
-        "write a host name or IPv4 address, optionally with :port, like \"10.11.11.12\" or \"n2.lan:2222\"".to_string()
-    };
-    let (addr, port) = match s.rsplit_once(':') {
-        Some((a, p)) => match p.parse::<u16>() {
-            Ok(port) if port > 0 => (a, Some(port)),
-            _ => return Err((format!("{p:?} is not a port number (1-65535)"), hint())),
-        },
-        None => (s, None),
-    };
-    let ok = !addr.is_empty()
-        && addr.len() <= 253
-        && addr.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && addr
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    if !ok {
-        return Err((
-            format!("host {s:?} is not a host name or IPv4 address"),
-            hint(),
-        ));
-    }
-    Ok(Host {
-        addr: addr.to_ascii_lowercase(),
-        port,
-    })
+    crate::spec::host::parse_host(s)
 }
 
 fn device(s: &str) -> Check<()> {

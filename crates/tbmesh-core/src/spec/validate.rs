@@ -26,6 +26,7 @@ pub fn validate(spec: Spec) -> Checked {
     let links = v.links(&spec);
     let router_ips = v.router_ips(&spec);
     v.ceph(&spec);
+    v.management_outside_mesh(&spec);
     let link_nets = v.static_mode(&spec);
     let (Some(links), Some(router_ips), Some(link_nets)) = (links, router_ips, link_nets) else {
         return Err(v.diags);
@@ -67,7 +68,7 @@ impl Validator {
             );
         }
         let mut names: HashMap<&str, &NodeSpec> = HashMap::new();
-        let mut hosts: HashMap<&Host, &NodeSpec> = HashMap::new();
+        let mut hosts: HashMap<(String, u16), &NodeSpec> = HashMap::new();
         for n in &spec.nodes {
             if let Some(first) = names.insert(&n.name.value, n) {
                 self.err(
@@ -81,13 +82,16 @@ impl Validator {
                     )),
                 );
             }
-            if let Some(first) = hosts.insert(&n.host.value, n) {
+            if let Some(first) = hosts.insert(n.host.normalized(), n) {
                 self.err(
                     Diagnostic::error(
                         n.host.span.clone(),
-                        format!("host {} is also the host of node {}", n.host, first.name),
+                        format!(
+                            "host {} is also the host of node {} ({})",
+                            n.host, first.name, first.host
+                        ),
                     )
-                    .hint("every node needs its own management address"),
+                    .hint("every node needs its own management address (hosts are compared without case, a trailing dot or the default port 22)"),
                 );
             }
             let mut devs: HashMap<&str, ()> = HashMap::new();
@@ -99,6 +103,45 @@ impl Validator {
                     );
                 }
             }
+        }
+    }
+
+    /// The mesh prefixes must not hold a management address known from the
+    /// spec (hosts written as IPv4 addresses): a router /32 or a link /31
+    /// equal to one would be advertised over the fabric and take the
+    /// node's ssh traffic, the one way back in.
+    fn management_outside_mesh(&mut self, spec: &Spec) {
+        let f = &spec.fabric;
+        let prefixes = std::iter::once(("fabric.prefix", &f.prefix))
+            .chain(f.link_prefix.iter().map(|lp| ("fabric.link_prefix", lp)));
+        for (key, prefix) in prefixes {
+            let inside: Vec<String> = spec
+                .nodes
+                .iter()
+                .filter_map(|n| {
+                    let ip = n.host.ipv4()?;
+                    prefix
+                        .value
+                        .contains(ip)
+                        .then(|| format!("{} (node {})", ip, n.name))
+                })
+                .collect();
+            if inside.is_empty() {
+                continue;
+            }
+            self.err(
+                Diagnostic::error(
+                    prefix.span.clone(),
+                    format!(
+                        "{key} {} holds management address{} {}: mesh routes would take over the way tbmesh reaches the node{}",
+                        prefix.value,
+                        if inside.len() == 1 { "" } else { "es" },
+                        inside.join(", "),
+                        if inside.len() == 1 { "" } else { "s" },
+                    ),
+                )
+                .hint("give the mesh a prefix of its own, outside the management network (such as 10.100.0.0/24 beside a 10.11.11.0/24 management network)"),
+            );
         }
     }
 
@@ -145,8 +188,8 @@ impl Validator {
                 ok = false;
             }
         }
-        let hosts = prefix.hosts().count();
-        if hosts < spec.nodes.len() {
+        let hosts = prefix.host_count();
+        if hosts < spec.nodes.len() as u64 {
             self.err(
                 Diagnostic::error(
                     spec.fabric.prefix.span.clone(),

@@ -4,6 +4,7 @@
 
 mod diagram;
 mod failover;
+mod pve_standin;
 mod render;
 mod validate;
 

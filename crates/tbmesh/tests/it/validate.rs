@@ -603,6 +603,146 @@ fn every_error_is_reported_at_once() {
     out.status(2).stderr_has("has 2 errors");
 }
 
+/// Issue 14 item 2: a fabric prefix over the management network was accepted
+/// (router /32s equal to management addresses, advertised by OpenFabric).
+#[test]
+fn item2_fabric_prefix_overlapping_management_is_refused() {
+    // The red team's input: prefix 10.11.11.0/24 beside hosts 10.11.11.12-14.
+    let text = edit(
+        &edit(
+            &reference(),
+            "prefix = \"10.100.0.0/24\"",
+            "prefix = \"10.11.11.0/24\"",
+        ),
+        "router_ip = \"10.100.0.12\"\n",
+        "",
+    )
+    .replace("router_ip = \"10.100.0.13\"\n", "")
+    .replace("router_ip = \"10.100.0.14\"\n", "");
+    refused(
+        &text,
+        "\"10.11.11.0/24\"",
+        0,
+        "holds management addresses 10.11.11.12 (node n2), 10.11.11.13 (node n3), 10.11.11.14 (node n4)",
+    );
+    // Static mode's link prefix too.
+    let text = edit(
+        &example("static-3node.toml"),
+        "link_prefix = \"10.100.1.0/24\"",
+        "link_prefix = \"10.11.11.0/28\"",
+    );
+    refused(
+        &text,
+        "\"10.11.11.0/28\"",
+        0,
+        "fabric.link_prefix 10.11.11.0/28 holds management address",
+    );
+}
+
+/// Issue 14 item 2: 0.0.0.0/0, 127.0.0.0/24 and 224.0.0.0/24 were accepted.
+#[test]
+fn item2_non_unicast_prefixes_are_refused() {
+    for (prefix, what) in [
+        ("0.0.0.0/0", "\"this network\""),
+        ("127.0.0.0/24", "loopback"),
+        ("224.0.0.0/24", "multicast"),
+        ("169.254.0.0/24", "link-local"),
+        ("240.0.0.0/24", "reserved and broadcast"),
+        ("0.0.0.0/8", "\"this network\""),
+    ] {
+        let text = edit(
+            &reference(),
+            "prefix = \"10.100.0.0/24\"",
+            &format!("prefix = \"{prefix}\""),
+        );
+        refused(
+            &text,
+            &format!("\"{prefix}\""),
+            0,
+            &format!("overlaps the {what}"),
+        );
+    }
+}
+
+/// Issue 14 item 4: hosts that ssh reads as another address were accepted.
+#[test]
+fn item4_hosts_in_other_address_forms_are_refused() {
+    for (host, message) in [
+        ("192.168.001.021", "ssh would read it as 192.168.1.17"),
+        ("010.011.011.012", "ssh would read it as 8.9.9.10"),
+        ("10.11.12", "ssh would read it as 10.11.0.12"),
+        ("167971596", "ssh would read it as 10.3.11.12"),
+        ("0x0a.0x0b.0x0b.0x0c", "ssh would read it as 10.11.11.12"),
+        ("10.11.11.256", "is not an IPv4 address"),
+        ("fd00::13", "IPv6 address without brackets"),
+    ] {
+        let text = edit(
+            &reference(),
+            "host = \"10.11.11.13\"",
+            &format!("host = \"{host}\""),
+        );
+        refused(&text, &format!("\"{host}\""), 0, message);
+    }
+}
+
+/// Issue 14 item 4: bracketed IPv6 (with a port) and names are accepted.
+#[test]
+fn item4_bracketed_ipv6_and_names_are_accepted() {
+    let text = edit(
+        &edit(
+            &reference(),
+            "host = \"10.11.11.13\"",
+            "host = \"[fd00::13]:2222\"",
+        ),
+        "host = \"10.11.11.14\"",
+        "host = \"N4.Lan.\"",
+    );
+    let out = Test::new().spec(&text).args(["--json", "validate"]).run();
+    out.status(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(v["nodes"][1]["host"], "[fd00::13]:2222");
+    assert_eq!(v["nodes"][2]["host"], "n4.lan.");
+}
+
+/// Issue 14 item 4: `n1.lan.` and `n1.lan:22` beside `n1.lan` were not
+/// seen as the same host.
+#[test]
+fn item4_duplicate_hosts_are_found_after_normalising() {
+    for (first, second) in [
+        ("n2.lan", "n2.lan."),
+        ("n2.lan", "N2.LAN:22"),
+        ("[fd00::12]", "[fd00:0::12]:22"),
+        ("10.11.11.12:22", "10.11.11.12"),
+    ] {
+        let text = edit(
+            &edit(
+                &reference(),
+                "host = \"10.11.11.12\"",
+                &format!("host = \"{first}\""),
+            ),
+            "host = \"10.11.11.13\"",
+            &format!("host = \"{second}\""),
+        );
+        refused(
+            &text,
+            &format!("\"{second}\""),
+            0,
+            "is also the host of node n2",
+        );
+    }
+    // Another port is another sshd.
+    let text = edit(
+        &edit(
+            &reference(),
+            "host = \"10.11.11.12\"",
+            "host = \"h.lan:2201\"",
+        ),
+        "host = \"10.11.11.13\"",
+        "host = \"h.lan:2202\"",
+    );
+    Test::new().spec(text).args(["validate"]).run().status(0);
+}
+
 /// The reference spec with `n2` renamed to `to` everywhere (its table and links).
 fn rename_node(text: &str, to: &str) -> String {
     text.replace("\"n2\"", &format!("\"{to}\""))

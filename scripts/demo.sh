@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
-  echo "demo.sh: run as root (the lab creates network namespaces and containers)" >&2
+  echo "demo.sh: run as root, e.g. after su - (the lab creates network namespaces and containers)" >&2
   exit 1
 fi
 bash scripts/lab-deps.sh >/dev/null

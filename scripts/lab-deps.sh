@@ -10,7 +10,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "lab-deps.sh: run as root" >&2
+  echo "lab-deps.sh: run as root, e.g. after su - (it installs packages)" >&2
   exit 1
 fi
 

@@ -1,12 +1,20 @@
 //! Command-line arguments.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+/// `tbmesh --version`: the version and the git commit built from (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("TBMESH_GIT_COMMIT"),
+    ")"
+);
 
 /// Declare a Proxmox VE 9 + Thunderbolt 4 + Ceph mesh once; tbmesh builds,
 /// routes, verifies and keeps it.
 #[derive(Debug, Parser)]
-#[command(name = "tbmesh", version, about, max_term_width = 100)]
+#[command(name = "tbmesh", version = VERSION, about, max_term_width = 100)]
 pub struct Cli {
     /// The cluster spec [default: ./tbmesh.toml]
     #[arg(short = 'f', long = "spec", global = true, value_name = "FILE")]
@@ -87,6 +95,35 @@ pub enum Command {
         #[command(subcommand)]
         command: tbmesh_lab::cli::LabCommand,
     },
+    /// Print the shell completion script for SHELL (touches no host)
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(s: Shell) -> Self {
+        match s {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+        }
+    }
+}
+
+/// The CLI definition that completions and man pages are generated from.
+/// Its version is the bare package version, so the committed files change
+/// with a release, not with every commit.
+pub fn command() -> clap::Command {
+    Cli::command().version(env!("CARGO_PKG_VERSION"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,6 +3,7 @@
 
 mod ceph;
 mod cli;
+pub mod cli_docs;
 mod commands;
 mod engine;
 mod exit;
@@ -14,6 +15,7 @@ mod specfile;
 mod transport;
 
 use clap::Parser;
+pub use cli::Shell;
 use exit::ExitStatus;
 use printer::Printer;
 use std::process::ExitCode;

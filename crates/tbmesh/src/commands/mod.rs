@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod apply;
+mod completions;
 mod diagram;
 pub mod failover_test;
 mod plan;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out, pve_version } => render::run(spec, &out, &pve_version, printer),
         Command::Lab { command } => lab(command, printer),
+        Command::Completions { shell } => completions::run(shell, printer),
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod diagram;
 mod failover;
+mod generated;
 mod pve_standin;
 mod render;
 mod validate;

@@ -29,6 +29,9 @@ section packages; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n'
 section udev; if [ -S /run/udev/control ]; then echo yes; else echo no; fi
 section virt; systemd-detect-virt 2>/dev/null || true
 section pci; ls /sys/bus/pci/devices 2>/dev/null
+section netdev; for d in /sys/class/net/*; do echo "${d##*/} $(readlink -f "$d/device" 2>/dev/null)"; done
+section ssh; echo "${SSH_CONNECTION:-}"
+section ssh-route; set -- ${SSH_CONNECTION:-}; if [ -n "${1:-}" ]; then ip -o route get "$1" 2>/dev/null; fi
 "#,
     );
     for p in paths {
@@ -53,6 +56,13 @@ pub struct Interface {
     /// `veth`, `dummy`, ... (none for physical NICs).
     pub kind: Option<String>,
     pub addrs: Vec<Ipv4Net>,
+    /// The bridge or bond it is a member of.
+    pub master: Option<String>,
+    /// The interface it sits on (a VLAN's parent).
+    pub link: Option<String>,
+    /// The PCI address of its device (the nearest PCI device in its sysfs
+    /// path; a Thunderbolt port's is its controller's).
+    pub pci: Option<String>,
 }
 
 /// A block device from lsblk.
@@ -103,6 +113,11 @@ pub struct Facts {
     pub virt: String,
     pub pci_devices: Vec<String>,
     pub files: BTreeMap<String, FileState>,
+    /// How tbmesh reached the node: the node's address of the ssh
+    /// connection (`SSH_CONNECTION`) and the interface of its route back
+    /// to tbmesh (`ip route get CLIENT`).
+    pub connected_to: Option<String>,
+    pub route_back: Option<String>,
 }
 
 impl Facts {
@@ -115,6 +130,46 @@ impl Facts {
         self.interfaces
             .iter()
             .find(|i| i.addrs.iter().any(|a| a.addr == addr))
+    }
+
+    /// The management interfaces: the one carrying the address tbmesh
+    /// connected to, the one routing back to tbmesh, the one carrying
+    /// `host` (the spec's address), and what they sit on (bridge and bond
+    /// members, VLAN parents) — the NICs whose loss cuts tbmesh off.
+    pub fn management_interfaces(&self, host: Option<std::net::IpAddr>) -> Vec<&Interface> {
+        let v4 = |a: std::net::IpAddr| match a {
+            std::net::IpAddr::V4(a) => Some(a),
+            std::net::IpAddr::V6(a) => a.to_ipv4_mapped(),
+        };
+        let mut names: Vec<&str> = vec![];
+        let carrying = [
+            self.connected_to.as_deref().and_then(|a| a.parse().ok()),
+            host,
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(v4)
+        .filter_map(|a| self.interface_with(a));
+        names.extend(carrying.map(|i| i.name.as_str()));
+        names.extend(self.route_back.as_deref());
+        // Through loopback (a tunnel ending on the node) says nothing.
+        names.retain(|n| *n != "lo");
+        let mut i = 0;
+        while i < names.len() {
+            let n = names[i];
+            for f in &self.interfaces {
+                let below = f.master.as_deref() == Some(n)
+                    || self.interface(n).and_then(|i| i.link.as_deref()) == Some(&f.name);
+                if below && !names.contains(&f.name.as_str()) {
+                    names.push(&f.name);
+                }
+            }
+            i += 1;
+        }
+        self.interfaces
+            .iter()
+            .filter(|f| names.contains(&f.name.as_str()))
+            .collect()
     }
 
     pub fn file(&self, path: &str) -> &FileState {
@@ -151,6 +206,7 @@ fn sections(out: &str) -> Vec<(&str, String)> {
 /// Parse the output of [`gather_script`].
 pub fn parse(out: &str) -> Result<Facts, String> {
     let mut f = Facts::default();
+    let mut netdevs = BTreeMap::new();
     for (head, body) in sections(out) {
         let text = body.trim();
         match head {
@@ -172,12 +228,18 @@ pub fn parse(out: &str) -> Result<Facts, String> {
             "udev" => f.udev = text == "yes",
             "virt" => f.virt = text.to_string(),
             "pci" => f.pci_devices = text.split_whitespace().map(str::to_string).collect(),
+            "netdev" => netdevs = parse_netdev(text),
+            "ssh" => f.connected_to = text.split_whitespace().nth(2).map(str::to_string),
+            "ssh-route" => f.route_back = parse_route_dev(text),
             h if h.starts_with("file ") => {
                 let path = h["file ".len()..].to_string();
                 f.files.insert(path.clone(), parse_file(&path, &body)?);
             }
             _ => {}
         }
+    }
+    for i in &mut f.interfaces {
+        i.pci = netdevs.remove(&i.name);
     }
     if f.hostname.is_empty() {
         return Err(
@@ -245,6 +307,35 @@ pub fn parse_cpu_list(text: &str) -> Vec<u32> {
     v
 }
 
+/// `NAME SYSFS-DEVICE-PATH` lines → the PCI address of each interface's
+/// device (the last PCI address in the path: the nearest PCI ancestor).
+pub fn parse_netdev(text: &str) -> BTreeMap<String, String> {
+    let is_pci = |c: &str| {
+        let b = c.as_bytes();
+        b.len() == 12
+            && b[4] == b':'
+            && b[7] == b':'
+            && b[10] == b'.'
+            && c.chars()
+                .enumerate()
+                .all(|(n, ch)| matches!(n, 4 | 7 | 10) || ch.is_ascii_hexdigit())
+    };
+    text.lines()
+        .filter_map(|l| {
+            let (name, path) = l.split_once(' ')?;
+            let pci = path.split('/').rev().find(|c| is_pci(c))?;
+            Some((name.to_string(), pci.to_ascii_lowercase()))
+        })
+        .collect()
+}
+
+/// The `dev` of `ip -o route get ADDR`.
+pub fn parse_route_dev(text: &str) -> Option<String> {
+    let mut words = text.split_whitespace();
+    words.find(|w| *w == "dev")?;
+    words.next().map(str::to_string)
+}
+
 #[derive(Deserialize)]
 struct IpAddrJson {
     ifname: String,
@@ -258,6 +349,10 @@ struct IpAddrJson {
     linkinfo: Option<LinkInfo>,
     #[serde(default)]
     addr_info: Vec<AddrInfo>,
+    #[serde(default)]
+    master: Option<String>,
+    #[serde(default)]
+    link: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -285,19 +380,28 @@ pub fn parse_ip_addr(text: &str) -> Result<Vec<Interface>, String> {
         serde_json::from_str(text).map_err(|e| format!("ip -j addr: {e}"))?;
     Ok(raw
         .into_iter()
-        .map(|r| Interface {
-            carrier: r.flags.iter().any(|f| f == "LOWER_UP"),
-            up: r.flags.iter().any(|f| f == "UP"),
-            name: r.ifname,
-            mtu: r.mtu,
-            mac: r.address,
-            kind: r.linkinfo.and_then(|l| l.info_kind),
-            addrs: r
-                .addr_info
-                .iter()
-                .filter(|a| a.family == "inet")
-                .filter_map(|a| Ipv4Net::new(a.local.parse().ok()?, a.prefixlen))
-                .collect(),
+        .map(|r| {
+            let kind = r.linkinfo.and_then(|l| l.info_kind);
+            Interface {
+                carrier: r.flags.iter().any(|f| f == "LOWER_UP"),
+                up: r.flags.iter().any(|f| f == "UP"),
+                name: r.ifname,
+                mtu: r.mtu,
+                mac: r.address,
+                kind: kind.clone(),
+                addrs: r
+                    .addr_info
+                    .iter()
+                    .filter(|a| a.family == "inet")
+                    .filter_map(|a| Ipv4Net::new(a.local.parse().ok()?, a.prefixlen))
+                    .collect(),
+                master: r.master,
+                // A VLAN's (or macvlan's) parent; a veth's `link` is its peer.
+                link: r
+                    .link
+                    .filter(|_| matches!(kind.as_deref(), Some("vlan" | "macvlan" | "ipvlan"))),
+                pci: None,
+            }
         })
         .collect())
 }

@@ -14,6 +14,13 @@ pub struct Problem {
     pub hint: String,
 }
 
+fn mgmt_names(m: &[&crate::facts::Interface]) -> String {
+    m.iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
     let node = &c.nodes()[i];
     let name = node.name.value.as_str();
@@ -55,17 +62,44 @@ pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
             "SDN fabric nodes are PVE node names: make [[node]] name match `hostname`",
         );
     }
-    // The management network is never touched.
-    if let Ok(ip) = node.host.addr.parse::<std::net::Ipv4Addr>() {
-        if let Some(mgmt) = f.interface_with(ip) {
-            if node.port(&mgmt.name).is_some() {
-                err(
-                    true,
-                    format!("port {} carries the management address {ip}", mgmt.name),
-                    "tbmesh never touches the management network: declare only the mesh ports",
-                );
-            }
-        }
+    // The management network is never touched: no port may be, or be
+    // renamed from, an interface tbmesh reached the node through.
+    let mgmt = f.management_interfaces(node.host.addr.parse().ok());
+    for p in &node.ports {
+        let by_name = mgmt.iter().find(|m| m.name == p.name.value);
+        let by_pci = p.pci.as_ref().and_then(|pci| {
+            mgmt.iter()
+                .find(|m| m.pci.as_deref() == Some(&pci.as_str().to_ascii_lowercase()))
+        });
+        let by_mac = f
+            .interface(&p.name)
+            .and_then(|i| i.mac.as_deref())
+            .and_then(|mac| {
+                mgmt.iter().find(|m| {
+                    m.name != p.name.value
+                        && m.mac.as_deref() == Some(mac)
+                        && mac != "00:00:00:00:00:00"
+                })
+            });
+        let what = match (by_name, by_pci, by_mac) {
+            (Some(m), _, _) => format!("port {} is the management interface {}", p.name, m.name),
+            (_, Some(m), _) => format!(
+                "port {} has PCI address {}, the management interface {}'s: the links phase would rename it",
+                p.name,
+                m.pci.as_deref().unwrap_or_default(),
+                m.name
+            ),
+            (_, _, Some(m)) => format!(
+                "port {} has the MAC address of the management interface {} (it carries management traffic)",
+                p.name, m.name
+            ),
+            _ => continue,
+        };
+        err(
+            true,
+            format!("{what}; tbmesh reached the node through {}", mgmt_names(&mgmt)),
+            "tbmesh never touches the management network: declare only the mesh ports (check `ip route get` to this machine and `ethtool -i PORT` for the PCI address)",
+        );
     }
     for p in &node.ports {
         let present = f.interface(&p.name).is_some();
@@ -108,4 +142,102 @@ pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
         );
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::parse;
+
+    fn cluster(text: &str) -> Cluster {
+        let src = crate::Source::new("tbmesh.toml", text);
+        match crate::spec::load(&src) {
+            Ok((c, _)) => c,
+            Err(d) => panic!("the example does not load: {d:?}"),
+        }
+    }
+
+    /// Gather output of an MS-01 whose management NIC (PCI 0000:02:00.0)
+    /// sits in vmbr0 under another address than the spec's `host`, reached
+    /// from 10.11.11.5; its TB controllers are 0000:00:0d.2 and 0d.3.
+    fn gathered(extra_netdev: &str) -> String {
+        let addrs = r#"[{"ifname":"lo","flags":["UP"],"mtu":65536,"address":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8}]},
+{"ifname":"enp2s0f0np0","flags":["UP","LOWER_UP"],"mtu":1500,"address":"58:47:ca:00:00:01","master":"vmbr0","addr_info":[]},
+{"ifname":"vmbr0","flags":["UP","LOWER_UP"],"mtu":1500,"address":"58:47:ca:00:00:01","linkinfo":{"info_kind":"bridge"},"addr_info":[{"family":"inet","local":"192.168.7.20","prefixlen":24}]},
+{"ifname":"en05","flags":["UP"],"mtu":65520,"address":"02:00:00:00:00:05","addr_info":[]},
+{"ifname":"en06","flags":["UP"],"mtu":65520,"address":"02:00:00:00:00:06","addr_info":[]}]"#;
+        format!(
+            "@@tbmesh hostname\nn2\n@@tbmesh packages\nifupdown2 3.0.0 ii\nfrr 10.3-1 ii\npve-manager 9.0.3 ii\n@@tbmesh addrs\n{addrs}\n@@tbmesh pci\n0000:00:0d.2 0000:00:0d.3 0000:02:00.0\n@@tbmesh netdev\nenp2s0f0np0 /sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0\nvmbr0 \nen05 /sys/devices/pci0000:00/0000:00:0d.2/domain0/0-0/0-1/0-1.0\nen06 /sys/devices/pci0000:00/0000:00:0d.3/domain1/1-0/1-1/1-1.0\n{extra_netdev}@@tbmesh ssh\n10.11.11.5 50122 192.168.7.20 22\n@@tbmesh ssh-route\n10.11.11.5 via 192.168.7.1 dev vmbr0 src 192.168.7.20 uid 0 \\    cache\n"
+        )
+    }
+
+    fn errors(spec: &str, out: &str) -> Vec<String> {
+        let c = cluster(spec);
+        let f = parse(out).expect("gather output parses");
+        check(&c, 0, &f)
+            .into_iter()
+            .filter(|p| p.error)
+            .map(|p| p.message)
+            .collect()
+    }
+
+    const MS01: &str = include_str!("../../../examples/ms01-3node.toml");
+
+    #[test]
+    fn item3_management_is_found_by_the_route_back_and_its_members() {
+        let f = parse(&gathered("")).expect("parses");
+        assert_eq!(f.connected_to.as_deref(), Some("192.168.7.20"));
+        assert_eq!(f.route_back.as_deref(), Some("vmbr0"));
+        let mut names: Vec<&str> = f
+            .management_interfaces(None)
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["enp2s0f0np0", "vmbr0"]);
+        assert_eq!(
+            f.interface("en05").and_then(|i| i.pci.as_deref()),
+            Some("0000:00:0d.2")
+        );
+        assert_eq!(errors(MS01, &gathered("")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn item3_a_port_given_the_management_nics_pci_address_is_refused() {
+        // The spec's host (10.11.11.12) is not on the node: only the route
+        // back and SSH_CONNECTION say which NIC is management.
+        let spec = MS01.replacen("en05 = \"0000:00:0d.2\"", "en05 = \"0000:02:00.0\"", 1);
+        let e = errors(&spec, &gathered(""));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains(
+                "port en05 has PCI address 0000:02:00.0, the management interface enp2s0f0np0's"
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn item3_a_port_that_is_a_management_bridge_member_is_refused() {
+        // The bridge member is called en05 (the spec's port name); the TB
+        // controller's port is tb0 for now.
+        let out = gathered("")
+            .replace("\"ifname\":\"en05\"", "\"ifname\":\"tb0\"")
+            .replace("en05 /sys", "tb0 /sys")
+            .replace("enp2s0f0np0", "en05");
+        let e = errors(MS01, &out);
+        assert!(
+            e.iter()
+                .any(|m| m.contains("port en05 is the management interface en05")),
+            "{e:?}"
+        );
+        // A port whose MAC is the management bridge's (it carries its traffic).
+        let out = gathered("").replace("\"02:00:00:00:00:06\"", "\"58:47:ca:00:00:01\"");
+        let e = errors(MS01, &out);
+        assert!(
+            e.iter()
+                .any(|m| m.contains("port en06 has the MAC address of the management interface")),
+            "{e:?}"
+        );
+    }
 }

@@ -14,6 +14,14 @@ use std::fmt::Write;
 
 pub const BACKUPS: &str = "/var/lib/tbmesh/backups";
 
+/// One marker per armed commit-confirm (`ID-PHASE`, holding the apply id),
+/// removed when the phase is confirmed or rolled back. A marker left at boot
+/// is an apply nobody confirmed: the boot unit rolls it back.
+pub const PENDING: &str = "/var/lib/tbmesh/pending";
+/// The boot unit that rolls back unconfirmed applies, and its script.
+pub const BOOT_UNIT: &str = "tbmesh-unconfirmed.service";
+pub const BOOT_SCRIPT: &str = "/var/lib/tbmesh/rollback-unconfirmed.sh";
+
 /// Output markers the engine reads back from a phase script.
 pub const MARK_FILE: &str = "@@tbmesh-file ";
 pub const MARK_STEP: &str = "@@tbmesh-step ";
@@ -31,9 +39,12 @@ pub fn rollback_script(id: &str) -> String {
         r#"#!/bin/bash
 # {MANAGED}
 # Restores the files apply {id} changed, then reloads what they feed.
+# With `boot` (run early in boot, before networking and FRR start) it only
+# restores files and reloads systemd: what starts later reads them.
 set -u
+mode=${{1:-now}}
 dir={BACKUPS}/{id}
-[ -f "$dir/manifest" ] || {{ echo "tbmesh: apply {id} changed nothing here"; exit 0; }}
+[ -f "$dir/manifest" ] || {{ rm -f {PENDING}/{id}-*; echo "tbmesh: apply {id} changed nothing here"; exit 0; }}
 failed=0
 while read -r state path; do
     case "$state" in
@@ -52,10 +63,22 @@ while read -r state path; do
     esac
 done < <(tac "$dir/manifest")
 sync
-echo "rolled back $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$dir/journal"
+if [ "$mode" = boot ]; then
+    echo "rolled back at boot $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$dir/journal"
+else
+    echo "rolled back $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$dir/journal"
+fi
 touch "$dir/rolled-back"
+rm -f {PENDING}/{id}-*
+sync "$dir/journal" {PENDING} 2>/dev/null
 systemctl daemon-reload
 if [ -S /run/udev/control ]; then udevadm control --reload; fi
+# Renamed ports come from .link files, which the initramfs also carries:
+# restore it too, or the rename comes back at the next boot.
+if grep -q ' /etc/systemd/network/.*\.link$' "$dir/manifest" && command -v update-initramfs >/dev/null; then
+    update-initramfs -u || failed=1
+fi
+if [ "$mode" = boot ]; then echo "tbmesh: apply {id} rolled back at boot"; exit "$failed"; fi
 if grep -q ' /etc/network/' "$dir/manifest"; then ifreload -a; fi
 if grep -q ' /etc/frr/' "$dir/manifest" && systemctl is-enabled -q frr.service 2>/dev/null; then
     systemctl reset-failed frr.service
@@ -73,7 +96,7 @@ pub struct PhaseRun<'a> {
     pub id: &'a str,
     pub phase: Option<Phase>,
     /// Arm a timer that rolls the apply back after this many seconds
-    /// unless tbmesh confirms (network and fabric phases).
+    /// unless tbmesh confirms (links, network and fabric phases).
     pub confirm_secs: Option<u32>,
     /// Test-only fault injection: an extra command run after the writes.
     pub fault: Option<String>,
@@ -126,6 +149,7 @@ put() {{
     );
     if let (Some(secs), Some(ph)) = (run.confirm_secs, run.phase) {
         let unit = confirm_unit(id, ph);
+        s.push_str(&arm_boot_rollback(id, ph));
         let _ = write!(
             s,
             "systemctl stop {unit}.timer {unit}.service >/dev/null 2>&1\nsystemctl reset-failed {unit}.timer {unit}.service >/dev/null 2>&1\nsystemd-run --quiet --unit {unit} --on-active={secs}s --timer-property=AccuracySec=1s /bin/bash \"$b/rollback.sh\" </dev/null || {{ echo 'tbmesh: could not arm the commit-confirm timer' >&2; exit 1; }}\necho \"@@tbmesh-armed {unit}\"\n"
@@ -170,11 +194,101 @@ put() {{
     format!("tbmesh_phase() {{\n{s}}}\ntbmesh_phase\n")
 }
 
-/// Roll back every apply whose commit-confirm timer is still pending (an
-/// apply that was interrupted): an unconfirmed change is never kept.
+/// The unit that rolls back, early in every boot, the applies whose
+/// commit-confirm was still pending when the node went down (the timer is
+/// transient and dies with the boot; the marker does not).
+pub fn boot_unit() -> String {
+    format!(
+        r#"# {MANAGED}
+[Unit]
+Description=tbmesh: roll back an apply left unconfirmed when the node went down
+DefaultDependencies=no
+After=local-fs.target
+Before=sysinit.target network-pre.target networking.service tbmesh-links.service frr.service ceph.target shutdown.target
+Wants=network-pre.target
+Conflicts=shutdown.target
+ConditionDirectoryNotEmpty={PENDING}
+
+[Service]
+Type=oneshot
+ExecStart=/bin/bash {BOOT_SCRIPT}
+
+[Install]
+WantedBy=sysinit.target
+"#
+    )
+}
+
+/// What the boot unit runs: each pending apply is rolled back (files only;
+/// networking and FRR start after it), its marker removed.
+pub fn boot_rollback_script() -> String {
+    format!(
+        r#"#!/bin/bash
+# {MANAGED}
+set -u
+failed=0
+for m in {PENDING}/*; do
+    [ -f "$m" ] || continue
+    id=$(cat "$m")
+    case "$id" in *[!A-Za-z0-9-]*|'') rm -f "$m"; continue;; esac
+    if [ -x {BACKUPS}/"$id"/rollback.sh ] && [ ! -e {BACKUPS}/"$id"/rolled-back ]; then
+        echo "tbmesh: apply $id was not confirmed before the node went down; rolling it back"
+        {BACKUPS}/"$id"/rollback.sh boot </dev/null || failed=1
+    fi
+    rm -f "$m"
+done
+sync {PENDING}
+exit "$failed"
+"#
+    )
+}
+
+/// Part of a confirmed phase, before anything is written: install (once)
+/// and enable the boot unit, then leave the phase's pending marker, synced.
+fn arm_boot_rollback(id: &str, phase: Phase) -> String {
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+    let unit_path = format!("/etc/systemd/system/{BOOT_UNIT}");
+    format!(
+        r#"install_if_changed() {{
+    local p=$1 mode=$2 tmp
+    tmp=$(mktemp "$p.tbmesh.XXXXXX") || return 1
+    base64 -d > "$tmp" || {{ rm -f "$tmp"; return 1; }}
+    if cmp -s "$tmp" "$p"; then rm -f "$tmp"; return 0; fi
+    chmod "$mode" "$tmp" && sync "$tmp" && mv -f "$tmp" "$p" && sync "$(dirname "$p")"
+}}
+install_if_changed {BOOT_SCRIPT} 700 <<'TBMESH_EOF' || {{ echo 'tbmesh: could not install {BOOT_SCRIPT}' >&2; exit 1; }}
+{script}
+TBMESH_EOF
+install_if_changed {unit_path} 644 <<'TBMESH_EOF' || {{ echo 'tbmesh: could not install {unit_path}' >&2; exit 1; }}
+{unit}
+TBMESH_EOF
+if ! systemctl is-enabled -q {BOOT_UNIT} 2>/dev/null; then
+    systemctl enable --no-reload -q {BOOT_UNIT} || {{ echo 'tbmesh: could not enable {BOOT_UNIT}' >&2; exit 1; }}
+fi
+mkdir -p {PENDING} && echo {id} > {PENDING}/{id}-{phase}.tmp && sync {PENDING}/{id}-{phase}.tmp && mv -f {PENDING}/{id}-{phase}.tmp {PENDING}/{id}-{phase} && sync {PENDING} || {{ echo 'tbmesh: could not record the pending confirm' >&2; exit 1; }}
+"#,
+        script = b64(&boot_rollback_script()),
+        unit = b64(&boot_unit()),
+    )
+}
+
+/// Roll back every apply whose commit-confirm is still pending (an apply
+/// that was interrupted: its timer still runs, or only its marker is left):
+/// an unconfirmed change is never kept.
 pub fn recover_script() -> String {
     format!(
         r#"set -u
+for m in {PENDING}/*; do
+    [ -f "$m" ] || continue
+    id=$(cat "$m")
+    case "$id" in *[!A-Za-z0-9-]*|'') rm -f "$m"; continue;; esac
+    for t in $(systemctl list-units --all --plain --no-legend "tbmesh-confirm-$id-*" | awk '{{print $1}}'); do systemctl stop "$t" >/dev/null 2>&1; done
+    if [ -x {BACKUPS}/"$id"/rollback.sh ] && [ ! -e {BACKUPS}/"$id"/rolled-back ]; then
+        echo "recovered $id"
+        {BACKUPS}/"$id"/rollback.sh </dev/null >/dev/null 2>&1 || echo "recover-failed $id"
+    fi
+    rm -f "$m"
+done
 for t in $(systemctl list-units --plain --no-legend --state=active 'tbmesh-confirm-*.timer' | awk '{{print $1}}'); do
     id=${{t#tbmesh-confirm-}}; id=${{id%-*.timer}}
     systemctl stop "$t" >/dev/null 2>&1
@@ -192,7 +306,7 @@ exit 0
 pub fn confirm_script(id: &str, phase: Phase) -> String {
     let unit = confirm_unit(id, phase);
     format!(
-        "set -u\nif [ -e {BACKUPS}/{id}/rolled-back ]; then echo rolled-back; exit 1; fi\nsystemctl stop {unit}.timer\nsystemctl reset-failed {unit}.timer {unit}.service >/dev/null 2>&1\necho \"phase {phase} confirmed $(date -u +%Y-%m-%dT%H:%M:%SZ)\" >> {BACKUPS}/{id}/journal\necho confirmed\n"
+        "set -u\nif [ -e {BACKUPS}/{id}/rolled-back ]; then echo rolled-back; exit 1; fi\nsystemctl stop {unit}.timer\nsystemctl reset-failed {unit}.timer {unit}.service >/dev/null 2>&1\nrm -f {PENDING}/{id}-{phase} && sync {PENDING}\necho \"phase {phase} confirmed $(date -u +%Y-%m-%dT%H:%M:%SZ)\" >> {BACKUPS}/{id}/journal\necho confirmed\n"
     )
 }
 

@@ -279,6 +279,15 @@ pub fn power_on(lab: &LabDir, state: &LabState, node: &str) -> Result<u32> {
     let ns = lab.node_netns(node);
     remove_netns(&ns)?;
     net::create_node_netns(&ns)?;
+    let mut ends = vec![node.to_string()];
+    for cable in &state.topology.cables {
+        for end in [&cable.a, &cable.b] {
+            if end.node == node {
+                ends.push(net::middle_end(end));
+            }
+        }
+    }
+    net::remove_stale_ends(&lab.lab_netns(), &ends);
     let plan = state
         .topology
         .node(node)

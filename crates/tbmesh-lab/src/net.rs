@@ -86,6 +86,20 @@ pub fn connect_mgmt(
     Ok(())
 }
 
+/// Deletes lab-namespace ends (`names`) left by a node's previous boot:
+/// after a power cut the kernel frees the old node namespace, and with it
+/// the peers of its veths, some time after `ip netns delete`; a new veth of
+/// the same name fails with "File exists" until then. Deleting one end of a
+/// veth deletes both.
+pub fn remove_stale_ends(lab_ns: &str, names: &[String]) {
+    for name in names {
+        if ip_in(lab_ns).args(["link", "show", "dev", name]).succeeds() {
+            // It may vanish by itself meanwhile: only its absence matters.
+            let _ = ip_in(lab_ns).args(["link", "del", "dev", name]).succeeds();
+        }
+    }
+}
+
 /// The lab-namespace end of a node's port.
 pub fn middle_end(end: &PortRef) -> String {
     format!("{}-{}", end.node, end.port)

@@ -20,9 +20,10 @@ use tbmesh_core::script::{self, PhaseRun, MARK_DONE, MARK_FILE, MARK_STEP};
 /// The phases this engine applies (Ceph and tuning come later).
 pub const MESH_PHASES: [Phase; 3] = [Phase::Links, Phase::Network, Phase::Fabric];
 
-/// Phases whose changes can cut a node off: commit-confirmed.
+/// Phases whose changes can cut a node off: commit-confirmed (links can
+/// rename a NIC live, network and fabric change addresses and routes).
 fn confirmed(phase: Phase) -> bool {
-    matches!(phase, Phase::Network | Phase::Fabric)
+    matches!(phase, Phase::Links | Phase::Network | Phase::Fabric)
 }
 
 /// Facts, problems and plan of the whole cluster.
@@ -378,20 +379,29 @@ fn confirm_node(
     let budget = Duration::from_secs(u64::from(confirm_secs.saturating_sub(15).max(5)));
     // A node whose timer already fired is not confirmed, whatever its state.
     let check = format!(
-        "if [ -e {}/{id}/rolled-back ]; then echo rolled-back; exit 2; fi\n{}",
-        script::BACKUPS,
-        mesh_check_script(c, i, phase)
+        "if [ -e {b}/{id}/rolled-back ]; then if grep -q '^rolled back at boot' {b}/{id}/journal; then echo rolled-back-at-boot; else echo rolled-back; fi; exit 2; fi\n{}",
+        mesh_check_script(c, i, phase),
+        b = script::BACKUPS,
     );
     let mut last;
     loop {
         match t.run_fresh(&check) {
-            Ok(o) if o.status == 2 && o.stdout.trim() == "rolled-back" => {
+            Ok(o) if o.status == 2 && o.stdout.trim().starts_with("rolled-back") => {
+                let at_boot = o.stdout.trim() == "rolled-back-at-boot";
+                let (how, by) = if at_boot {
+                    (
+                        "rolled back at boot (it restarted before it was confirmed)",
+                        "boot",
+                    )
+                } else {
+                    ("rolled back by its commit-confirm timer", "timer")
+                };
                 progress.report(
                     t.node(),
-                    &format!("{phase}: rolled back by its commit-confirm timer"),
-                    json!({"event": "rolled_back", "phase": phase, "by": "timer", "ok": true}),
+                    &format!("{phase}: {how}"),
+                    json!({"event": "rolled_back", "phase": phase, "by": by, "ok": true}),
                 );
-                return Err("not confirmed in time: the node rolled itself back (timer)".into());
+                return Err(format!("not confirmed in time: the node {how}"));
             }
             Ok(o) if o.ok() => {
                 return match t.run_fresh(&script::confirm_script(id, phase)) {
@@ -441,16 +451,24 @@ fn confirm_node(
     let deadline = Instant::now() + Duration::from_secs(u64::from(confirm_secs) + 90);
     while Instant::now() < deadline {
         std::thread::sleep(Duration::from_secs(3));
+        // The timer, or the boot unit when the node restarted meanwhile
+        // (a transient timer dies with the boot; the pending marker stays).
         if let Ok(o) = t.run_fresh(&format!(
-            "test -e {}/{id}/rolled-back && echo rolled-back",
-            script::BACKUPS
+            "test -e {b}/{id}/rolled-back || exit 0; if grep -q '^rolled back at boot' {b}/{id}/journal; then echo rolled-back-at-boot; else echo rolled-back; fi",
+            b = script::BACKUPS
         )) {
-            if o.stdout.contains("rolled-back") {
-                progress.report(t.node(), &format!("{phase}: rolled back by its timer"), json!({"event": "rolled_back", "phase": phase, "by": "timer", "ok": true, "reason": last}));
-                return Err(format!(
-                    "not confirmed ({last}); the node rolled itself back"
-                ));
-            }
+            let by = match o.stdout.trim() {
+                "rolled-back" => "timer",
+                "rolled-back-at-boot" => "boot",
+                _ => continue,
+            };
+            let how = if by == "boot" {
+                "rolled back at boot (it restarted before it was confirmed)"
+            } else {
+                "rolled back by its timer"
+            };
+            progress.report(t.node(), &format!("{phase}: {how}"), json!({"event": "rolled_back", "phase": phase, "by": by, "ok": true, "reason": last}));
+            return Err(format!("not confirmed ({last}); the node {how}"));
         }
     }
     Err(format!(
@@ -461,6 +479,12 @@ fn confirm_node(
 /// A script that succeeds when the node's part of the mesh is up after `phase`.
 pub fn mesh_check_script(c: &tbmesh_core::Cluster, i: usize, phase: Phase) -> String {
     let mut s = String::from("set -u\nfail=0\n");
+    if phase == Phase::Links {
+        // Answering over a new connection is the check: ports get their
+        // MTU and addresses in the network phase.
+        s.push_str("exit 0\n");
+        return s;
+    }
     let mtu = c.spec.fabric.mtu.value;
     for p in &c.nodes()[i].ports {
         s.push_str(&format!(

@@ -8,25 +8,110 @@ use crate::Cluster;
 use std::fmt::Write;
 
 pub fn render_node(c: &Cluster, i: usize, opts: &RenderOptions, r: &mut NodeRender) {
-    if c.spec.fabric.mode.value != FabricMode::Frr {
-        return;
+    match c.spec.fabric.mode.value {
+        FabricMode::Static => return,
+        FabricMode::Frr => {
+            r.files.push(ManagedFile {
+                phase: Phase::Fabric,
+                path: "/etc/frr/frr.conf".into(),
+                mode: 0o640,
+                content: frr_conf(c, i, opts),
+            });
+            // /etc/frr/daemons belongs to the frr package: tbmesh owns the lines
+            // Proxmox sets for an OpenFabric fabric (and bfdd= below), and no other.
+            for (prefix, line) in [("fabricd=", "fabricd=yes"), ("ospfd=", "ospfd=no")] {
+                r.edits.push(LineEdit {
+                    phase: Phase::Fabric,
+                    path: "/etc/frr/daemons".into(),
+                    prefix: prefix.into(),
+                    line: line.into(),
+                });
+            }
+        }
+        // Proxmox rewrites frr.conf on every SDN apply and merges the
+        // `router`/`interface` blocks of frr.conf.local into it: tbmesh's
+        // additions live there. Proxmox sets fabricd=yes itself.
+        FabricMode::PveSdn => r.files.push(ManagedFile {
+            phase: Phase::Fabric,
+            path: "/etc/frr/frr.conf.local".into(),
+            mode: 0o640,
+            content: frr_conf_local(c, i),
+        }),
     }
-    r.files.push(ManagedFile {
-        phase: Phase::Fabric,
-        path: "/etc/frr/frr.conf".into(),
-        mode: 0o640,
-        content: frr_conf(c, i, opts),
-    });
-    // /etc/frr/daemons belongs to the frr package: tbmesh owns the lines
-    // Proxmox sets for an OpenFabric fabric, and no other.
-    for (prefix, line) in [("fabricd=", "fabricd=yes"), ("ospfd=", "ospfd=no")] {
+    if c.spec.fabric.bfd {
         r.edits.push(LineEdit {
             phase: Phase::Fabric,
             path: "/etc/frr/daemons".into(),
-            prefix: prefix.into(),
-            line: line.into(),
+            prefix: "bfdd=".into(),
+            line: "bfdd=yes".into(),
         });
     }
+}
+
+/// What tbmesh adds to the config Proxmox VE generates, per block (`router
+/// openfabric <f>` or `interface <port>`), in block order:
+/// - `lsp-gen-interval 1`: fabricd's default (30 s) holds back a node's
+///   own LSP after its first one, and a node's SPF only uses neighbours in
+///   its own LSP, so routes appeared ~30 s after FRR started and a restored
+///   cable took up to 30 s to carry traffic (docs/performance.md).
+/// - `openfabric bfd` on each port (`[fabric] bfd`): an adjacency goes down
+///   when BFD loses its peer (~0.9 s), also when only one direction fails,
+///   which hellos alone never notice on the side that still hears its peer.
+pub fn local_blocks(c: &Cluster, i: usize) -> Vec<(String, Vec<String>)> {
+    let f = &c.spec.fabric;
+    let mut v = vec![(
+        format!("router openfabric {}", f.name.value),
+        vec![" lsp-gen-interval 1".to_string()],
+    )];
+    if f.bfd {
+        // Sorted by name, as Proxmox orders its interface blocks.
+        let mut ports: Vec<&str> = c.nodes()[i]
+            .ports
+            .iter()
+            .map(|p| p.name.value.as_str())
+            .collect();
+        ports.sort_unstable();
+        for p in ports {
+            v.push((
+                format!("interface {p}"),
+                vec![" openfabric bfd".to_string()],
+            ));
+        }
+    }
+    v
+}
+
+/// /etc/frr/frr.conf.local (`pve-sdn` mode): tbmesh's blocks, which Proxmox
+/// merges into the frr.conf it generates.
+pub fn frr_conf_local(c: &Cluster, i: usize) -> String {
+    let mut s = format!("! {MANAGED}\n");
+    for (head, lines) in local_blocks(c, i) {
+        let _ = write!(s, "!\n{head}\n");
+        for l in lines {
+            let _ = writeln!(s, "{l}");
+        }
+        s.push_str("exit\n");
+    }
+    s.push_str("!\n");
+    s
+}
+
+/// `conf` with each block's extra lines added before the block's `exit`,
+/// the way Proxmox merges frr.conf.local.
+fn merge_blocks(conf: &str, blocks: &[(String, Vec<String>)]) -> String {
+    let mut out = String::new();
+    let mut open: Option<&Vec<String>> = None;
+    for line in conf.lines() {
+        if line == "exit" {
+            for l in open.take().into_iter().flatten() {
+                let _ = writeln!(out, "{l}");
+            }
+        } else if let Some((_, lines)) = blocks.iter().find(|(h, _)| h == line) {
+            open = Some(lines);
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    out
 }
 
 /// `pve-sdn` mode: fabrics.cfg, the API calls, and per node a preview of
@@ -130,7 +215,7 @@ pub fn frr_conf(c: &Cluster, i: usize, opts: &RenderOptions) -> String {
         "! {MANAGED}\nfrr version {}\nfrr defaults datacenter\nhostname {}\nlog syslog informational\nservice integrated-vtysh-config\n{}!\nline vty\n",
         opts.frr_version,
         c.node_name(i),
-        frr_fabric_part(c, i)
+        merge_blocks(&frr_fabric_part(c, i), &local_blocks(c, i))
     )
 }
 

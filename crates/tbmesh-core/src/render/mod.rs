@@ -13,7 +13,8 @@ use serde::Serialize;
 use std::fmt;
 
 pub use fabric::{
-    fabrics_cfg, frr_conf, frr_fabric_blocks, frr_fabric_part, interface_props, pvesh_script,
+    fabrics_cfg, frr_conf, frr_conf_local, frr_fabric_blocks, frr_fabric_part, interface_props,
+    local_blocks, pvesh_script,
 };
 pub use network::expected_addresses;
 pub use pve::PveVersion;
@@ -348,7 +349,7 @@ fn handlers(r: &mut NodeRender, opts: &RenderOptions) {
         add(
             &["systemctl", "restart", "frr.service"],
             changed(&|p| p == "/etc/frr/daemons"),
-            "start fabricd",
+            "start fabricd (and bfdd)",
         );
         add(
             &["systemctl", "reload", "frr.service"],

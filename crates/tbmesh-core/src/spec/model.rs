@@ -115,6 +115,9 @@ pub struct FabricSection {
     pub hello_interval: Option<Sp<u32>>,
     pub hello_multiplier: Option<Sp<u32>>,
     pub csnp_interval: Option<Sp<u32>>,
+    /// BFD on every fabric port (`openfabric bfd`, bfdd): a port that stops
+    /// passing traffic in one direction is dropped in under a second.
+    pub bfd: bool,
     pub link_prefix: Option<Sp<Ipv4Net>>,
     pub router_interface: Sp<RouterInterface>,
     /// Driver matched by `.link` files of renamed ports, unless a port says otherwise.

@@ -334,6 +334,7 @@ impl Parser {
                 "hello_interval",
                 "hello_multiplier",
                 "csnp_interval",
+                "bfd",
                 "link_prefix",
                 "router_interface",
                 "port_driver",
@@ -365,6 +366,7 @@ impl Parser {
         let hello_interval = self.int(&t, "hello_interval", INTERVAL_RANGE);
         let hello_multiplier = self.int(&t, "hello_multiplier", MULTIPLIER_RANGE);
         let csnp_interval = self.int(&t, "csnp_interval", INTERVAL_RANGE);
+        let bfd = self.boolean(&t, "bfd").unwrap_or(true);
         let link_prefix = self.parsed(&t, "link_prefix", false, mesh_prefix);
         let router_interface = match self.parsed(&t, "router_interface", false, |s| match s {
             "dummy" => Ok(RouterInterface::Dummy),
@@ -410,6 +412,7 @@ impl Parser {
             hello_interval,
             hello_multiplier,
             csnp_interval,
+            bfd,
             link_prefix,
             router_interface: router_interface?,
             port_driver: port_driver?,

@@ -61,6 +61,9 @@ pub fn summary_text(c: &Cluster) -> String {
         f.mtu,
         f.router_ifname()
     );
+    if f.mode.value == FabricMode::Static {
+        out.push_str("static routes: no failover; a failed cable or port cuts its two nodes apart until it is back (modes frr and pve-sdn reroute, with BFD)\n\n");
+    }
     let mut nodes = Table::new(["NODE", "HOST", "ROUTER IP", "NET", "OSD DEVICES"]);
     for (i, n) in s.nodes.iter().enumerate() {
         let devs: Vec<&str> = n.osd_devices.iter().map(|d| d.value.as_str()).collect();

@@ -238,6 +238,13 @@ fn fabrics_cfg_is_byte_exact() {
     assert!(!cfg.ends_with("\n\n"));
 }
 
+/// frr.conf without the lines tbmesh adds to PVE's blocks (docs/rendering.md).
+fn without_additions(conf: &str) -> String {
+    [" lsp-gen-interval 1\n", " openfabric bfd\n"]
+        .iter()
+        .fold(conf.to_string(), |s, a| s.replace(a, ""))
+}
+
 #[test]
 fn frr_fabric_part_is_byte_exact() {
     let (_out, dir) = render_to(&in_mode("ms01-3node", "frr"));
@@ -247,7 +254,16 @@ fn frr_fabric_part_is_byte_exact() {
         .find("ip protocol openfabric route-map pve_openfabric\n")
         .expect("end")
         + "ip protocol openfabric route-map pve_openfabric\n".len();
-    assert_eq!(&conf[start..end], FRR_FABRIC_N2);
+    // Without tbmesh's additions (what pve-sdn mode puts in frr.conf.local)
+    // it is exactly what PVE generates.
+    assert_eq!(without_additions(&conf[start..end]), FRR_FABRIC_N2);
+    // Each addition sits inside its block, before `exit`.
+    assert!(conf.contains(" net 49.0001.0101.0000.0012.00\n lsp-gen-interval 1\nexit\n"));
+    assert_eq!(
+        conf.matches(" openfabric csnp-interval 5\n openfabric bfd\nexit\n")
+            .count(),
+        2
+    );
     // The header FORMATS.md names, and `line vty` at the end.
     for line in [
         "frr defaults datacenter\n",
@@ -258,6 +274,30 @@ fn frr_fabric_part_is_byte_exact() {
         assert!(conf[..start].contains(line), "header lacks {line:?}");
     }
     assert!(conf.ends_with("!\nline vty\n"));
+}
+
+#[test]
+fn pve_sdn_mode_puts_bfd_and_timers_in_frr_conf_local_and_bfd_can_be_off() {
+    let (_out, dir) = render_to(&example("ms01-3node.toml"));
+    let n2 = dir.join("nodes/n2/etc/frr");
+    let local = std::fs::read_to_string(n2.join("frr.conf.local")).expect("frr.conf.local");
+    assert!(local.contains("!\nrouter openfabric tb4\n lsp-gen-interval 1\nexit\n"));
+    assert!(local.contains("!\ninterface en05\n openfabric bfd\nexit\n"));
+    assert!(local.contains("!\ninterface en06\n openfabric bfd\nexit\n"));
+    // Proxmox generates frr.conf itself.
+    assert!(!n2.join("frr.conf").exists());
+    let steps = std::fs::read_to_string(dir.join("nodes/n2/steps.txt")).expect("steps");
+    assert!(steps.contains("bfdd=yes"), "{steps}");
+
+    let text =
+        example("ms01-3node.toml").replace("csnp_interval = 5", "csnp_interval = 5\nbfd = false");
+    let (_out, dir) = render_to(&text);
+    let local = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf.local"))
+        .expect("frr.conf.local");
+    assert!(!local.contains("bfd"), "{local}");
+    assert!(local.contains(" lsp-gen-interval 1\n"));
+    let steps = std::fs::read_to_string(dir.join("nodes/n2/steps.txt")).expect("steps");
+    assert!(!steps.contains("bfdd=yes"), "{steps}");
 }
 
 #[test]
@@ -472,7 +512,7 @@ fn static_mode_routes_two_hop_pairs_through_the_path() {
 fn interface_blocks_are_sorted_by_name() {
     let (_out, dir) = render_to(&reversed_ports("frr"));
     let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
-    assert!(conf.contains(FRR_FABRIC_N2), "{conf}");
+    assert!(without_additions(&conf).contains(FRR_FABRIC_N2), "{conf}");
     let (_out, dir) = render_to(&port_before_dummy("pve-sdn"));
     let conf =
         std::fs::read_to_string(dir.join("cluster/preview/n2/etc/frr/frr.conf")).expect("preview");

@@ -37,6 +37,9 @@ _tbmesh() {
             tbmesh,plan)
                 cmd="tbmesh__subcmd__plan"
                 ;;
+            tbmesh,preflight)
+                cmd="tbmesh__subcmd__preflight"
+                ;;
             tbmesh,render)
                 cmd="tbmesh__subcmd__render"
                 ;;
@@ -69,6 +72,9 @@ _tbmesh() {
                 ;;
             tbmesh__subcmd__help,plan)
                 cmd="tbmesh__subcmd__help__subcmd__plan"
+                ;;
+            tbmesh__subcmd__help,preflight)
+                cmd="tbmesh__subcmd__help__subcmd__preflight"
                 ;;
             tbmesh__subcmd__help,render)
                 cmd="tbmesh__subcmd__help__subcmd__render"
@@ -176,7 +182,7 @@ _tbmesh() {
 
     case "${cmd}" in
         tbmesh)
-            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram plan apply verify failover-test rollback lab completions help"
+            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram preflight plan apply verify failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,7 +204,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__apply)
-            opts="-f -h --phase --wipe-disk --confirm-timeout --spec --json --accept-new-host-keys --help"
+            opts="-v -f -h --phase --wipe-disk --confirm-timeout --verbose --spec --json --accept-new-host-keys --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -322,7 +328,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help)
-            opts="validate render diagram plan apply verify failover-test rollback lab completions help"
+            opts="validate render diagram preflight plan apply verify failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +552,20 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__help__subcmd__preflight)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1096,6 +1116,28 @@ _tbmesh() {
                     COMPREPLY=($(compgen -W "links network fabric ceph tune" -- "${cur}"))
                     return 0
                     ;;
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__preflight)
+            opts="-f -h --spec --json --accept-new-host-keys --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --spec)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -12,29 +12,58 @@ pub type Span = Range<usize>;
 pub struct Source {
     pub name: String,
     pub text: String,
+    /// Byte offset of the start of each line, so that locating a diagnostic
+    /// is a binary search, not a walk over the file (issue 14 item 10).
+    line_starts: Vec<usize>,
 }
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Source {
             name: name.into(),
-            text: text.into(),
+            text,
+            line_starts,
         }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let start = self.line_starts[line - 1];
+        let col = self.text[start..offset].chars().count() + 1;
         (line, col)
     }
 
     fn line_text(&self, line: usize) -> &str {
-        self.text.lines().nth(line - 1).unwrap_or("")
+        let Some(&start) = self.line_starts.get(line - 1) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&e| e - 1);
+        self.text[start..end].trim_end_matches('\r')
     }
+}
+
+/// `s` safe to print on a terminal: control characters (escape sequences
+/// that would set a title or clear the screen) shown as visible symbols,
+/// one character each so that columns still line up (issue 14 item 11).
+pub fn visible(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+            '\u{7f}' => '\u{2421}',
+            '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+            c => c,
+        })
+        .collect()
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -126,10 +155,15 @@ impl fmt::Display for Located<'_> {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        writeln!(f, "{kind}: {}: {}", d.location(self.source), d.message)?;
+        writeln!(
+            f,
+            "{kind}: {}: {}",
+            visible(&d.location(self.source)),
+            visible(&d.message)
+        )?;
         if let Some(span) = &d.span {
             let (line, col) = self.source.line_col(span.start);
-            let text = self.source.line_text(line);
+            let text = visible(self.source.line_text(line));
             let gutter = line.to_string().len();
             let avail = text.chars().count().saturating_sub(col - 1).max(1);
             let width = self.source.text[span.clone()]
@@ -148,7 +182,7 @@ impl fmt::Display for Located<'_> {
             )?;
         }
         if let Some(hint) = &d.hint {
-            writeln!(f, "hint: {hint}")?;
+            writeln!(f, "hint: {}", visible(hint))?;
         }
         Ok(())
     }
@@ -177,6 +211,25 @@ mod tests {
         assert_eq!(
             src.line_col(src.text.rfind('=').map_or(0, |i| i + 3)),
             (2, 7)
+        );
+    }
+
+    #[test]
+    fn line_col_past_the_last_newline_and_crlf() {
+        let src = Source::new("t.toml", "a\r\nb\n");
+        assert_eq!(src.line_col(3), (2, 1));
+        assert_eq!(src.line_col(99), (3, 1));
+        assert_eq!(src.line_text(1), "a");
+        assert_eq!(src.line_text(3), "");
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        let v = visible("a\u{1b}]0;title\u{7}b\u{9b}c");
+        assert!(!v.chars().any(char::is_control), "{v:?}");
+        assert_eq!(
+            v.chars().count(),
+            "a\u{1b}]0;title\u{7}b\u{9b}c".chars().count()
         );
     }
 

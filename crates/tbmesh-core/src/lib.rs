@@ -13,11 +13,13 @@ pub mod net;
 pub mod plan;
 pub mod preflight;
 pub mod pve_sdn;
+pub mod readiness;
 pub mod render;
 pub mod script;
 pub mod shell;
 pub mod spec;
 pub mod topology;
+pub mod trip;
 pub mod verify;
 
 pub use cluster::Cluster;

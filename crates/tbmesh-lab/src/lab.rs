@@ -15,23 +15,7 @@ use crate::state::{load_state, save_state, Backend, LabDir, LabState, NodeState,
 use crate::topology::{PortRef, Topology, PORTS};
 use crate::{container, image, now_unix, vm};
 
-pub type Log<'a> = &'a mut dyn FnMut(&str);
-
-#[derive(Debug, Clone)]
-pub struct UpOptions {
-    pub backend: Backend,
-    pub nodes: usize,
-    pub osd_disks: usize,
-    pub osd_size_gib: u64,
-    /// VM backend: guest memory.
-    pub vm_memory_mib: u64,
-    /// VM backend: vCPUs per VM.
-    pub vm_cpus: u32,
-    /// VM backend: "auto" (probe KVM, else TCG), "kvm" or "tcg".
-    pub accel: String,
-    /// Seconds to wait for sshd on every node.
-    pub ssh_timeout: Option<u64>,
-}
+pub use crate::options::{Log, UpOptions};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UpReport {
@@ -381,6 +365,35 @@ pub fn down(lab: &LabDir, log: Log<'_>) -> Result<bool> {
 /// removed lab.
 fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
     let state = load_state(&lab.dir)?;
+    // Files are removed only from a directory that holds this lab's state
+    // (written first thing by `up`): never lab-named files of another dir.
+    let owned = state.as_ref().is_some_and(|s| s.name == lab.name);
+    // The namespaces and processes below are found by the lab's name: when
+    // a lab of this name runs from another directory they are its own.
+    if !owned
+        || !state
+            .as_ref()
+            .is_some_and(|s| s.nodes.iter().any(|n| n.pid.is_some()))
+    {
+        for twin in same_name_elsewhere(lab)? {
+            if is_running(&twin) {
+                bail!(
+                    "a running lab named {} lives at {}: it is not removed from here (take it down with `tbmesh lab down --name {} --state-dir {}`)",
+                    lab.name,
+                    twin.dir.display(),
+                    lab.name,
+                    twin.dir.parent().unwrap_or(&twin.dir).display()
+                );
+            }
+        }
+    }
+    if !owned && lab.state_file().exists() {
+        bail!(
+            "{} is not the state of lab {}: nothing was removed",
+            lab.state_file().display(),
+            lab.name
+        );
+    }
     let mut errors: Vec<String> = Vec::new();
     fn note(errors: &mut Vec<String>, r: Result<()>) {
         if let Err(e) = r {
@@ -412,7 +425,7 @@ fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
     // devices and files go now.
     match same_name_elsewhere(lab) {
         Ok(twins) => {
-            for twin in twins {
+            for twin in twins.into_iter().filter(|t| !is_running(t)) {
                 log(&format!(
                     "lab {}: removing a crashed lab of the same name at {}",
                     lab.name,
@@ -427,7 +440,7 @@ fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
         }
         Err(e) => errors.push(format!("{e:#}")),
     }
-    if errors.is_empty() {
+    if errors.is_empty() && owned {
         for entry in lab.owned_entries() {
             note(&mut errors, remove(&entry));
         }
@@ -443,6 +456,12 @@ fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
     }
     log(&format!("lab {}: down", lab.name));
     Ok(())
+}
+
+/// Whether anything of a lab still runs (its processes are found by their
+/// command lines, which name the lab's node directories).
+fn is_running(lab: &LabDir) -> bool {
+    !container::stray_pids(lab).is_empty() || !vm::stray_pids(lab).is_empty()
 }
 
 /// Labs with this lab's name in other state directories that still hold
@@ -838,4 +857,54 @@ pub fn all_lab_netns() -> Result<Vec<String>> {
         .into_iter()
         .filter(|n| n.starts_with(NETNS_PREFIX))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Item 8 (issue 14): `lab down` on a directory whose lab.json is not
+    /// this lab's (or is not a lab's) removes none of its files.
+    #[test]
+    fn item8_down_removes_nothing_from_a_directory_that_is_not_this_labs() {
+        if !host::is_root() {
+            eprintln!("skipped: needs root (lab locks and namespaces)");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("tbmesh-item8-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("nodes")).expect("mkdir");
+        // Files a user keeps there, with the names a lab uses.
+        for f in ["tbmesh.toml", "known_hosts", "id_ed25519", "ssh_config"] {
+            fs::write(dir.join(f), "mine").expect("write");
+        }
+        let lab = LabDir {
+            name: "zz8own".into(),
+            dir: dir.clone(),
+        };
+        // A leftover namespace of that lab name makes `down` act.
+        Cmd::new("ip")
+            .args(["netns", "add", &lab.lab_netns()])
+            .run()
+            .expect("ip netns add");
+        let r = down(&lab, &mut |_| {});
+        let _ = Cmd::new("ip")
+            .args(["netns", "delete", &lab.lab_netns()])
+            .run();
+        r.expect("down cleans the namespace");
+        for f in [
+            "tbmesh.toml",
+            "known_hosts",
+            "id_ed25519",
+            "ssh_config",
+            "nodes",
+        ] {
+            assert!(dir.join(f).exists(), "{f} was removed");
+        }
+        // A lab.json that is not this lab's is refused outright.
+        fs::write(dir.join("lab.json"), r#"{"not": "a lab"}"#).expect("write");
+        assert!(down(&lab, &mut |_| {}).is_err());
+        assert!(dir.join("tbmesh.toml").exists());
+        fs::remove_dir_all(&dir).expect("cleanup");
+    }
 }

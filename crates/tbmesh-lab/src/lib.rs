@@ -10,6 +10,7 @@ pub mod image;
 pub mod lab;
 pub mod lock;
 pub mod net;
+pub mod options;
 pub mod render;
 pub mod ssh;
 pub mod state;

@@ -26,9 +26,9 @@ use serde_json::{json, Value};
 
 use crate::host::{self, ip_in, write_file, Cmd};
 use crate::image;
-use crate::lab::{Log, UpOptions};
 use crate::lock::Lock;
 use crate::net::{PortStatus, MGMT_BRIDGE};
+use crate::options::{Log, UpOptions};
 use crate::render;
 use crate::state::{LabDir, LabState, NodeState};
 use crate::topology::{NodePlan, PortRef, MGMT_PREFIX_LEN, PORTS};

@@ -12,10 +12,10 @@ use anyhow::anyhow;
 use serde_json::json;
 use std::time::Instant;
 use tbmesh_core::ceph::plan::{self as cplan, NodeCeph, PLAIN_PACKAGES};
-use tbmesh_core::ceph::state::{self, CephState};
-use tbmesh_core::ceph::tune::{tune_node, NodeTune};
+use tbmesh_core::ceph::state::{self, CephState, ConfigEntry};
+use tbmesh_core::ceph::tune::{tune_node, ConfigValue, NodeTune, TuneFile};
 use tbmesh_core::ceph::{conf, disks, Backend, CephPlan, StepKind};
-use tbmesh_core::facts::Facts;
+use tbmesh_core::facts::{Facts, FileState};
 use tbmesh_core::render::Phase;
 use tbmesh_core::shell::shell_quote;
 use tbmesh_core::Cluster;
@@ -156,6 +156,67 @@ pub fn gather(session: &Session, facts: &[Facts]) -> Result<Gathered, Fail> {
         nodes,
         state,
     })
+}
+
+/// What the Ceph and tune phases read, to be run in the facts' round trip
+/// (see `engine::Extra`): each node's Ceph facts, and the cluster's state
+/// (config database included) from the first node; the tune files.
+pub fn trip_extra(c: &Cluster, phases: &[Phase]) -> (Vec<String>, Vec<Vec<(String, String)>>) {
+    let want = wanted(c, phases);
+    if want.is_empty() {
+        return (vec![], vec![]);
+    }
+    let parts = (0..c.nodes().len())
+        .map(|i| {
+            let mut v = vec![];
+            if want.contains(&Phase::Ceph) {
+                v.push(("ceph-node".to_string(), node_script(c, i)));
+            }
+            if i == 0 {
+                v.push(("ceph-state".to_string(), state::state_script()));
+            }
+            v
+        })
+        .collect();
+    let paths = if want.contains(&Phase::Tune) {
+        tbmesh_core::ceph::tune::FILE_PATHS
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
+    } else {
+        vec![]
+    };
+    (paths, parts)
+}
+
+/// [`trip_extra`]'s outputs, read. `None` when they were not asked for.
+pub fn from_trip(
+    session: &Session,
+    facts: &[Facts],
+    outputs: &[std::collections::BTreeMap<String, String>],
+) -> Result<Option<Gathered>, Fail> {
+    let c = &session.loaded.cluster;
+    let Some(state_out) = outputs.first().and_then(|o| o.get("ceph-state")) else {
+        return Ok(None);
+    };
+    let mut nodes = vec![];
+    for (i, o) in outputs.iter().enumerate() {
+        let Some(out) = o.get("ceph-node") else {
+            break;
+        };
+        nodes.push(parse_node(out).map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?);
+    }
+    let state = match nodes.first() {
+        // The first node has no admin keyring: ask the others, as `gather` does.
+        Some(n) if !n.has_keys => read_state(session, &nodes)?,
+        _ => state::parse_state(state_out)
+            .map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(0))))?,
+    };
+    Ok(Some(Gathered {
+        backend: facts.first().map_or(Backend::Plain, Backend::of),
+        nodes,
+        state,
+    }))
 }
 
 /// Ceph's view, from the first node with the admin keyring.
@@ -320,28 +381,32 @@ pub fn run_plan(session: &Session, p: &CephPlan, progress: &Progress) -> Result<
     Ok(done)
 }
 
-/// Apply tune: `ceph config set` where the value differs, files where they differ.
+/// Apply tune: `ceph config set` where the value differs, files where they
+/// differ. `current`: the config database if already read; files the facts
+/// show as already in place are not sent again.
 pub fn apply_tune(
     session: &Session,
     tunes: &[NodeTune],
+    current: Option<&[ConfigEntry]>,
+    facts: &[Facts],
     progress: &Progress,
 ) -> Result<usize, String> {
     let mut changes = 0;
-    let dump = session.nodes[0]
-        .run("timeout 30 ceph config dump -f json")
-        .map_err(|e| format!("{e:#}"))?;
-    let current: serde_json::Value = serde_json::from_str(dump.stdout.trim()).unwrap_or(json!([]));
+    let read;
+    let current = match current {
+        Some(c) => c,
+        None => {
+            let dump = session.nodes[0]
+                .run("timeout 30 ceph config dump -f json")
+                .map_err(|e| format!("{e:#}"))?;
+            read = state::parse_config_dump(dump.stdout.trim()).unwrap_or_default();
+            &read
+        }
+    };
     let has = |who: &str, key: &str, value: &str| {
-        current.as_array().into_iter().flatten().any(|e| {
-            let section = e["section"].as_str().unwrap_or_default();
-            let mask = e["mask"].as_str().unwrap_or_default();
-            let w = if mask.is_empty() {
-                section.to_string()
-            } else {
-                format!("{section}/{mask}")
-            };
-            w == who && e["name"] == key && e["value"] == value
-        })
+        current
+            .iter()
+            .any(|e| e.who == who && e.key == key && e.value == value)
     };
     for (i, t) in tunes.iter().enumerate() {
         for v in &t.config {
@@ -366,6 +431,9 @@ pub fn apply_tune(
             );
         }
         for f in &t.files {
+            if facts.get(i).is_some_and(|fs| file_is(fs, f)) {
+                continue;
+            }
             let b64 = tbmesh_core::ceph::b64_encode(f.content.as_bytes());
             let p = shell_quote(&f.path);
             let script = format!(
@@ -391,8 +459,21 @@ pub fn apply_tune(
     Ok(changes)
 }
 
-/// After the mesh phases: gate, plan, Ceph steps, tune. `None`: nothing
-/// to do (no `[ceph]`, phase not asked for, or no changes).
+/// What apply already knows when the Ceph phases start.
+#[derive(Default)]
+pub struct Known {
+    /// Read in the facts' round trip ([`trip_extra`], [`from_trip`]).
+    pub pre: Option<Gathered>,
+    /// The mesh phases changed something (the gate must run).
+    pub mesh_changed: bool,
+    /// Print what tune skips even when nothing changes.
+    pub verbose: bool,
+}
+
+/// After the mesh phases: plan, gate, Ceph steps, tune. The gate's ping
+/// matrix runs only when the mesh changed or there is something to do
+/// (a no-op apply leaves the mesh to `verify`). `None`: nothing to do (no
+/// `[ceph]`, phase not asked for, or no changes).
 pub fn after_mesh(
     session: &Session,
     facts: &[Facts],
@@ -400,6 +481,7 @@ pub fn after_mesh(
     wipe: &[String],
     progress: &Progress,
     printer: &Printer,
+    known: Known,
 ) -> Result<Option<ExitStatus>, Fail> {
     let c = &session.loaded.cluster;
     let want = wanted(c, phases);
@@ -407,10 +489,19 @@ pub fn after_mesh(
         return Ok(None);
     }
     let started = Instant::now();
-    gate(session, progress)?;
+    let mut gated = false;
+    if known.mesh_changed {
+        gate(session, progress)?;
+        gated = true;
+    }
+    // Ceph's state as read before any change; stale once the plan ran.
+    let mut state = None;
     let mut changes = 0;
     if want.contains(&Phase::Ceph) {
-        let g = gather(session, facts)?;
+        let g = match known.pre {
+            Some(g) if !known.mesh_changed && g.nodes.len() == c.nodes().len() => g,
+            _ => gather(session, facts)?,
+        };
         let p = make_plan(session, &g, wipe)?;
         if !p.refusals.is_empty() {
             return Err(Fail::failure(anyhow!(
@@ -419,25 +510,43 @@ pub fn after_mesh(
             ))
             .hint("use an empty device, or name a disk to wipe with `--wipe-disk SERIAL` (its path for a device without a serial); wiping destroys its data"));
         }
-        if !p.steps.is_empty() {
+        if p.steps.is_empty() {
+            state = g.state;
+        } else {
+            if !gated {
+                gate(session, progress)?;
+                gated = true;
+            }
             progress.note(&format!("phase ceph ({}): {} step(s)", p.backend.as_str(), p.steps.len()), json!({"event": "phase", "phase": "ceph", "steps": p.steps.len(), "backend": p.backend}));
             changes += run_plan(session, &p, progress)
                 .map_err(|e| Fail::failure(anyhow!("ceph phase failed: {e}")))?;
         }
+    } else if !known.mesh_changed {
+        state = known.pre.and_then(|g| g.state);
     }
     if want.contains(&Phase::Tune) {
         let ts = tunes(c, facts);
-        for (i, t) in ts.iter().enumerate() {
-            for s in &t.skipped {
-                progress.report(
-                    c.node_name(i),
-                    &format!("tune: skipped {s}"),
-                    json!({"event": "skipped", "phase": "tune", "what": s}),
-                );
+        // The config database as read with the facts, while nothing changed since.
+        let current = state.as_ref().map(|s| s.config.as_slice());
+        let todo = tune_todo(&ts, current, facts);
+        if known.verbose || todo.is_some_and(|n| n > 0) {
+            for (i, t) in ts.iter().enumerate() {
+                for s in &t.skipped {
+                    progress.report(
+                        c.node_name(i),
+                        &format!("tune: skipped {s}"),
+                        json!({"event": "skipped", "phase": "tune", "what": s}),
+                    );
+                }
             }
         }
-        changes += apply_tune(session, &ts, progress)
-            .map_err(|e| Fail::failure(anyhow!("tune phase failed: {e}")))?;
+        if todo != Some(0) {
+            if !gated {
+                gate(session, progress)?;
+            }
+            changes += apply_tune(session, &ts, current, facts, progress)
+                .map_err(|e| Fail::failure(anyhow!("tune phase failed: {e}")))?;
+        }
     }
     if changes == 0 {
         return Ok(None);
@@ -450,6 +559,37 @@ pub fn after_mesh(
         settle(session, progress)?;
     }
     Ok(Some(ExitStatus::Success))
+}
+
+/// How many tune values and files differ from what the node has; `None`
+/// when that is not known without asking (no config database read).
+fn tune_todo(
+    tunes: &[NodeTune],
+    current: Option<&[ConfigEntry]>,
+    facts: &[Facts],
+) -> Option<usize> {
+    let current = current?;
+    let mut n = 0;
+    for (i, t) in tunes.iter().enumerate() {
+        n += t.config.iter().filter(|v| !has_value(current, v)).count();
+        n += t
+            .files
+            .iter()
+            .filter(|f| facts.get(i).is_none_or(|fs| !file_is(fs, f)))
+            .count();
+    }
+    Some(n)
+}
+
+fn has_value(current: &[ConfigEntry], v: &ConfigValue) -> bool {
+    current
+        .iter()
+        .any(|e| e.who == v.who && e.key == v.key && e.value == v.value)
+}
+
+/// The node already has `f` (content and mode), as its facts say.
+fn file_is(facts: &Facts, f: &TuneFile) -> bool {
+    matches!(facts.file(&f.path), FileState::Present { mode, content, .. } if *mode == f.mode && *content == f.content)
 }
 
 /// How long a changed cluster may take to become healthy with every PG

@@ -52,6 +52,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = DiagramFormat::Ascii)]
         format: DiagramFormat,
     },
+    /// Is every node ready? A pass/warn/fail table per node: OS and kernel, Thunderbolt modules, IOMMU, corosync, time sync, FRR and Ceph, ports, disks, memory, management (reads hosts; exit 1 on a fail)
+    Preflight,
     /// Gather facts and show what apply would change: diffs and commands (reads hosts)
     Plan {
         /// Only these phases (repeatable) [default: links, network, fabric; ceph, tune with [ceph]]
@@ -72,6 +74,9 @@ pub enum Command {
         /// change before it rolls the change back by itself
         #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(30..=3600), value_name = "SECS")]
         confirm_timeout: u32,
+        /// Also print what tune skips (and why) when nothing changes
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Check the cluster against the spec: ports, peers, MTU, routes, hops, adjacencies, boot persistence (reads hosts)
     Verify {

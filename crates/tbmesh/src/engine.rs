@@ -9,7 +9,7 @@ use crate::transport::{is_unreachable, Transport};
 use anyhow::anyhow;
 use serde::Serialize;
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use tbmesh_core::facts::Facts;
 use tbmesh_core::plan::{plan_node, NodePlan, Plan};
@@ -31,10 +31,33 @@ pub struct Prepared {
     pub facts: Vec<Facts>,
     pub problems: Vec<Problem>,
     pub plan: Plan,
+    /// The outputs of [`Extra::parts`], per node, by name.
+    pub extra: Vec<BTreeMap<String, String>>,
+}
+
+/// What else to do in the facts' round trip.
+#[derive(Default)]
+pub struct Extra<'a> {
+    /// Roll back interrupted applies first (before the facts are read), reporting here.
+    pub recover: Option<&'a Progress>,
+    /// More files to read into the facts, on every node.
+    pub paths: Vec<String>,
+    /// More scripts per node (name, script), run after the facts.
+    pub parts: Vec<Vec<(String, String)>>,
 }
 
 /// Gather facts, check them, and plan; touches nothing.
 pub fn prepare(session: &Session, phases: &[Phase], printer: &Printer) -> Result<Prepared, Fail> {
+    prepare_with(session, phases, printer, Extra::default())
+}
+
+/// [`prepare`], with more done in the same round trip per node.
+pub fn prepare_with(
+    session: &Session,
+    phases: &[Phase],
+    printer: &Printer,
+    extra: Extra,
+) -> Result<Prepared, Fail> {
     let c = &session.loaded.cluster;
     // First render with defaults only to learn which files to read.
     let paths: Vec<Vec<String>> = (0..c.nodes().len())
@@ -42,10 +65,29 @@ pub fn prepare(session: &Session, phases: &[Phase], printer: &Printer) -> Result
             let r = render_node(c, i, &RenderOptions::default());
             let mut p: BTreeSet<String> = r.files.iter().map(|f| f.path.clone()).collect();
             p.extend(r.edits.iter().map(|e| e.path.clone()));
+            p.extend(extra.paths.iter().cloned());
             p.into_iter().collect()
         })
         .collect();
-    let facts = session.gather(&paths, printer)?;
+    let parts: Vec<Vec<(String, String)>> = (0..c.nodes().len())
+        .map(|i| {
+            let mut v = extra.parts.get(i).cloned().unwrap_or_default();
+            if extra.recover.is_some() {
+                v.insert(0, ("recover".into(), script::recover_script()));
+            }
+            v
+        })
+        .collect();
+    let (facts, outputs) = session.gather_with(&paths, &parts, printer)?;
+    if let Some(progress) = extra.recover {
+        for (i, o) in outputs.iter().enumerate() {
+            recovered(
+                c.node_name(i),
+                o.get("recover").map_or("", String::as_str),
+                progress,
+            )?;
+        }
+    }
     let mut problems = vec![];
     let mut nodes = vec![];
     for (i, f) in facts.iter().enumerate() {
@@ -62,6 +104,7 @@ pub fn prepare(session: &Session, phases: &[Phase], printer: &Printer) -> Result
         facts,
         problems,
         plan,
+        extra: outputs,
     })
 }
 
@@ -83,24 +126,25 @@ pub fn report_problems(problems: &[Problem], printer: &Printer) -> Result<(), Fa
     Ok(())
 }
 
-/// Roll back applies that an interrupted tbmesh left unconfirmed, before
-/// anything else is read or changed.
-pub fn recover(session: &Session, progress: &Progress) -> Result<(), Fail> {
-    for (i, r) in session.each(&session.all(), |_, t| t.run(&script::recover_script())) {
-        let node = session.loaded.cluster.node_name(i);
-        let out = r.map_err(crate::exit::Fail::from_host)?;
-        for l in out.stdout.lines() {
-            if let Some(id) = l.strip_prefix("recovered ") {
-                progress.note(&format!("{node}: rolled back apply {id}, which was interrupted before it was confirmed"), json!({"event": "recovered", "node": node, "id": id}));
-            } else if let Some(id) = l.strip_prefix("recover-failed ") {
-                return Err(Fail::failure(anyhow!(
-                    "{node}: rolling back the unconfirmed apply {id} failed"
-                ))
-                .hint(format!(
-                    "look at {}/{id}/journal on {node}",
-                    script::BACKUPS
-                )));
-            }
+/// Report what the recovery script (roll back applies that an interrupted
+/// tbmesh left unconfirmed, before anything else is read) did on `node`.
+fn recovered(node: &str, out: &str, progress: &Progress) -> Result<(), Fail> {
+    for l in out.lines() {
+        if let Some(id) = l.strip_prefix("recovered ") {
+            progress.note(
+                &format!(
+                    "{node}: rolled back apply {id}, which was interrupted before it was confirmed"
+                ),
+                json!({"event": "recovered", "node": node, "id": id}),
+            );
+        } else if let Some(id) = l.strip_prefix("recover-failed ") {
+            return Err(Fail::failure(anyhow!(
+                "{node}: rolling back the unconfirmed apply {id} failed"
+            ))
+            .hint(format!(
+                "look at {}/{id}/journal on {node}",
+                script::BACKUPS
+            )));
         }
     }
     Ok(())

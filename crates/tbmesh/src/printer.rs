@@ -80,11 +80,33 @@ impl Table {
             let line: Vec<String> = r
                 .iter()
                 .enumerate()
-                .map(|(i, c)| format!("{c:<w$}", w = width[i]))
+                // Padded by hand: a format width over 65535 panics (issue 14 item 7).
+                .map(|(i, c)| {
+                    let pad = width[i].saturating_sub(c.chars().count());
+                    format!("{c}{}", " ".repeat(pad))
+                })
                 .collect();
             s.push_str(line.join("  ").trim_end());
             s.push('\n');
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14 item 7: a column wider than 65535 made `format!` panic.
+    #[test]
+    fn item7_tables_with_huge_cells_do_not_panic() {
+        let mut t = Table::new(["A", "B"]);
+        let wide = "x".repeat(70_000);
+        t.row([wide.as_str(), "b"]);
+        t.row(["a", "b"]);
+        let s = t.render();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0].len(), 70_000 + 2 + 1);
+        assert_eq!(lines[2], format!("a{}  b", " ".repeat(69_999)));
     }
 }

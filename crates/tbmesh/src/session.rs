@@ -6,14 +6,19 @@ use crate::printer::Printer;
 use crate::specfile::Loaded;
 use crate::transport::{is_unreachable, Ssh, SshOptions, Transport};
 use anyhow::{anyhow, Context};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use tbmesh_core::facts::{self, Facts};
+use tbmesh_core::trip;
 
 /// Options every host-touching command shares.
 #[derive(Debug, Clone, Default)]
 pub struct HostOptions {
     pub accept_new_host_keys: bool,
 }
+
+/// The outputs of the extra parts of a round trip, by part name.
+pub type PartOutputs = BTreeMap<String, String>;
 
 pub struct Session {
     pub loaded: Loaded,
@@ -120,12 +125,30 @@ impl Session {
         Ok(values)
     }
 
-    /// Gather facts from every node in one round trip each.
-    pub fn gather(&self, paths: &[Vec<String>], printer: &Printer) -> Result<Vec<Facts>, Fail> {
+    /// Gather facts from every node in one round trip each, and run `parts`
+    /// (per node: name, script; before the facts when named `recover`, at
+    /// the same time as them otherwise) in the same round trip; their
+    /// outputs by name.
+    pub fn gather_with(
+        &self,
+        paths: &[Vec<String>],
+        parts: &[Vec<(String, String)>],
+        printer: &Printer,
+    ) -> Result<(Vec<Facts>, Vec<PartOutputs>), Fail> {
         self.on_all(printer, |i, t| {
-            let out = t.run(&facts::gather_script(&paths[i]))?;
-            facts::parse(&out.stdout).map_err(|e| anyhow!("reading facts of {}: {e}", t.node()))
+            let (first, mut together): (Vec<_>, Vec<_>) =
+                parts[i].iter().cloned().partition(|(n, _)| n == "recover");
+            together.insert(0, ("facts".into(), facts::gather_script(&paths[i])));
+            let out = t.run(&trip::join(&first, &together))?;
+            let mut by = trip::split(&out.stdout);
+            let text = by
+                .remove("facts")
+                .ok_or_else(|| anyhow!("reading facts of {}: no output", t.node()))?;
+            let f =
+                facts::parse(&text).map_err(|e| anyhow!("reading facts of {}: {e}", t.node()))?;
+            Ok((f, by))
         })
+        .map(|v| v.into_iter().unzip())
         .map_err(|f| match f.status {
             ExitStatus::Unreachable => Fail {
                 error: anyhow!("{}; nothing was changed", f.error),

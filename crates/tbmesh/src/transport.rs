@@ -208,7 +208,10 @@ impl Transport for Ssh {
     }
 
     fn run(&self, script: &str) -> Result<Output> {
-        self.exec_retrying(true, script)
+        let started = std::time::Instant::now();
+        let out = self.exec_retrying(true, script);
+        trace(&self.node, script, started);
+        out
     }
 
     fn run_fresh(&self, script: &str) -> Result<Output> {
@@ -224,6 +227,22 @@ impl Transport for Ssh {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+    }
+}
+
+/// With TBMESH_TRACE set: each remote script's duration and first line on
+/// stderr (where the time of a command goes).
+fn trace(node: &str, script: &str, started: std::time::Instant) {
+    if std::env::var_os("TBMESH_TRACE").is_some() {
+        let first = script
+            .lines()
+            .find(|l| !l.starts_with("echo '@@"))
+            .unwrap_or("");
+        eprintln!(
+            "trace: {node}: {:.3} s: {}",
+            started.elapsed().as_secs_f64(),
+            first.chars().take(60).collect::<String>()
+        );
     }
 }
 

@@ -157,17 +157,27 @@ if [ -b {q} ]; then
   grep -qw "/dev/$k" /proc/swaps 2>/dev/null && echo swap
   grep -qw "$k" /proc/mdstat 2>/dev/null && echo md
   pvs --noheadings -o pv_name 2>/dev/null | grep -qx "[[:space:]]*$(readlink -f {q})" && echo pv
-  # ceph-volume sees every loop device of every container: ask about this one only.
-  ceph-volume raw list {q} --format json 2>/dev/null | tr -d '\n' | sed 's/^/raw /'; echo
   # Raw OSDs on partitions (containers): a container's /dev lacks their
   # nodes until made; making a node changes no data.
+  parts=""
   for p in /sys/class/block/$k/${{k}}p*; do
     [ -e "$p/dev" ] || continue
     n=/dev/${{p##*/}}; mm=$(cat "$p/dev")
     if [ "$(stat -c %t:%T "$n" 2>/dev/null)" != "$(printf %x:%x ${{mm%:*}} ${{mm#*:}})" ]; then rm -f "$n"; mknod "$n" b ${{mm%:*}} ${{mm#*:}} 2>/dev/null; fi
-    ceph-volume raw list "$n" --format json 2>/dev/null | tr -d '\n' | sed 's/^/raw /'; echo
+    parts="$parts $n"
   done
-  ceph-volume lvm list {q} --format json 2>/dev/null | tr -d '\n' | sed 's/^/lvm /'; echo
+  # OSDs on the disk, from their own labels, without ceph-volume (a Python
+  # start of seconds per call): BlueStore labels (raw OSDs, on the disk or
+  # its partitions; only the fsid and id leave the node, never osd_key)
+  # and LVM tags (OSDs made by `ceph-volume lvm`).
+  for n in {q} $parts; do
+    l=$(ceph-bluestore-tool show-label --dev "$n" 2>/dev/null | sed -n 's/^ *"\(ceph_fsid\|whoami\)": "\([^"]*\)".*/\1 \2/p' | tr '\n' ' ')
+    [ -n "$l" ] && echo "label $l"
+  done
+  dev=$(readlink -f {q})
+  lvs --noheadings --separator ' ' -o devices,lv_tags 2>/dev/null | while read -r devs tags; do
+    case "$devs" in "$dev("*|"$dev"p[0-9]*|"$dev"[0-9]*) echo "lvtags $(echo "$tags" | tr ',' '\n' | grep -E '^ceph\.(cluster_fsid|osd_id)=' | tr '\n' ' ')";; esac
+  done
 else
   echo absent
 fi
@@ -210,8 +220,8 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
             "swap" => d.swap = true,
             "md" => d.md = true,
             "pv" => d.lvm_pv = true,
-            "raw" => d.osds.extend(raw_osds(rest)),
-            "lvm" => d.osds.extend(lvm_osds(rest)),
+            "label" => d.osds.extend(label_osd(rest)),
+            "lvtags" => d.osds.extend(lvm_tags_osd(rest)),
             _ => {}
         }
     }
@@ -230,39 +240,23 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
     v
 }
 
-/// `ceph-volume raw list DEV --format json`: `{osd_uuid: {osd_id, ceph_fsid, ...}}`.
-fn raw_osds(json: &str) -> Vec<(u32, String)> {
-    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json) else {
-        return vec![];
-    };
-    m.values()
-        .filter_map(|o| {
-            Some((
-                u32::try_from(o.get("osd_id")?.as_u64()?).ok()?,
-                o.get("ceph_fsid")?.as_str()?.to_string(),
-            ))
-        })
-        .collect()
+/// A BlueStore label's `ceph_fsid F whoami N` (from `ceph-bluestore-tool show-label`).
+fn label_osd(rest: &str) -> Option<(u32, String)> {
+    let w: Vec<&str> = rest.split_whitespace().collect();
+    let get = |k: &str| w.iter().position(|x| *x == k).and_then(|i| w.get(i + 1));
+    Some((get("whoami")?.parse().ok()?, get("ceph_fsid")?.to_string()))
 }
 
-/// `ceph-volume lvm list DEV --format json`: `{osd_id: [{tags: {ceph.cluster_fsid}}]}`.
-fn lvm_osds(json: &str) -> Vec<(u32, String)> {
-    let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json) else {
-        return vec![];
+/// An LV's tags `ceph.cluster_fsid=F ceph.osd_id=N` (what `ceph-volume lvm list` reads).
+fn lvm_tags_osd(rest: &str) -> Option<(u32, String)> {
+    let get = |k: &str| {
+        rest.split_whitespace()
+            .find_map(|t| t.strip_prefix(k)?.strip_prefix('='))
     };
-    let mut v = vec![];
-    for (id, lvs) in m {
-        let Ok(id) = id.parse::<u32>() else { continue };
-        for lv in lvs.as_array().into_iter().flatten() {
-            if let Some(f) = lv
-                .pointer("/tags/ceph.cluster_fsid")
-                .and_then(|f| f.as_str())
-            {
-                v.push((id, f.to_string()));
-            }
-        }
-    }
-    v
+    Some((
+        get("ceph.osd_id")?.parse().ok()?,
+        get("ceph.cluster_fsid")?.to_string(),
+    ))
 }
 
 #[cfg(test)]
@@ -418,9 +412,11 @@ mod tests {
 
     #[test]
     fn parses_the_disk_script_output() {
-        let out = "@@disk /dev/loop2\nkname loop2\nsize 8388608\nkind loop\nserial \nsig ext4\nsig ext4\nmount /mnt/data\nraw {}\nlvm {}\n@@disk /dev/loop9\nabsent\n@@disk /dev/loop3\nkname loop3\nsize 8388608\nkind loop\nserial \nsig ceph_bluestore\nraw {\"a1\": {\"ceph_fsid\": \"5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11\", \"device\": \"/dev/loop3\", \"osd_id\": 4, \"osd_uuid\": \"a1\", \"type\": \"bluestore\"}}\nlvm {}\n";
+        let out = "@@disk /dev/loop2\nkname loop2\nsize 8388608\nkind loop\nserial \nsig ext4\nsig ext4\nmount /mnt/data\n@@disk /dev/loop9\nabsent\n@@disk /dev/loop3\nkname loop3\nsize 8388608\nkind loop\nserial \nsig ceph_bluestore\nlabel ceph_fsid 5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 whoami 4 \n@@disk /dev/nvme1n1\nkname nvme1n1\nsig LVM2_member\nlvtags ceph.cluster_fsid=5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 ceph.osd_id=7 \n";
         let d = parse_disks(out);
-        assert_eq!(d.len(), 3);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d[3].osds, vec![(7, FSID.to_string())]);
+        assert!(!d[3].lvm_pv && d[3].signatures.is_empty());
         assert_eq!(d[0].signatures, vec!["ext4"]);
         assert_eq!(d[0].mounts, vec!["/mnt/data"]);
         assert_eq!(d[0].size, 8388608 * 512);

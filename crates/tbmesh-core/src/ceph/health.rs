@@ -232,6 +232,7 @@ mod tests {
             checks: vec![pyo3()],
             pg_states: vec![("active+clean".into(), 33)],
             num_pgs: 33,
+            config: vec![],
         }
     }
 

@@ -31,6 +31,13 @@ pub struct TuneFile {
     pub why: String,
 }
 
+/// Every file the tune phase may install (apply reads them with the facts).
+pub const FILE_PATHS: [&str; 3] = [
+    "/etc/udev/rules.d/61-tbmesh-nvme.rules",
+    "/usr/local/lib/tbmesh/tb-irq-affinity",
+    "/etc/systemd/system/tbmesh-irq-affinity.service",
+];
+
 /// What tune does on one node, and what it skips and why.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NodeTune {
@@ -113,7 +120,7 @@ pub fn tune_node(name: &str, f: &Facts, osds: u32, devices: &[String]) -> NodeTu
             .push("NVMe queue depth: no NVMe OSD devices".into());
     } else {
         t.files.push(TuneFile {
-            path: "/etc/udev/rules.d/61-tbmesh-nvme.rules".into(),
+            path: FILE_PATHS[0].into(),
             mode: 0o644,
             content: format!(
                 "# {MANAGED}\n# NVMe OSD devices: no I/O scheduler (the device queues), deep request queue.\nACTION==\"add|change\", SUBSYSTEM==\"block\", KERNEL==\"nvme[0-9]*n[0-9]*\", ENV{{DEVTYPE}}==\"disk\", ATTR{{queue/scheduler}}=\"none\", ATTR{{queue/nr_requests}}=\"1023\"\n"
@@ -130,7 +137,7 @@ pub fn tune_node(name: &str, f: &Facts, osds: u32, devices: &[String]) -> NodeTu
     } else {
         let list = cpu_list(&f.p_cores);
         t.files.push(TuneFile {
-            path: "/usr/local/lib/tbmesh/tb-irq-affinity".into(),
+            path: FILE_PATHS[1].into(),
             mode: 0o755,
             content: format!(
                 "#!/bin/sh\n# {MANAGED}\n# Pin Thunderbolt interrupts to the P-cores ({list}): E-cores cap thunderbolt-net throughput.\nfor irq in $(awk -F: '/thunderbolt/ {{gsub(/ /, \"\", $1); print $1}}' /proc/interrupts); do\n  echo {list} > /proc/irq/$irq/smp_affinity_list || echo \"irq $irq: affinity not settable\" >&2\ndone\n"
@@ -139,7 +146,7 @@ pub fn tune_node(name: &str, f: &Facts, osds: u32, devices: &[String]) -> NodeTu
             why: format!("hybrid CPU: Thunderbolt IRQs on P-cores {list}"),
         });
         t.files.push(TuneFile {
-            path: "/etc/systemd/system/tbmesh-irq-affinity.service".into(),
+            path: FILE_PATHS[2].into(),
             mode: 0o644,
             content: format!(
                 "# {MANAGED}\n[Unit]\nDescription=Pin Thunderbolt IRQs to P-cores (tbmesh)\nAfter=tbmesh-links.service\n\n[Service]\nType=oneshot\nExecStart=/usr/local/lib/tbmesh/tb-irq-affinity\n\n[Install]\nWantedBy=multi-user.target\n"

@@ -15,6 +15,12 @@ pub const DEFAULT_MTU: u32 = 65520;
 pub const DEFAULT_PORT_DRIVER: &str = "thunderbolt-net";
 /// Longest interface name Linux accepts.
 pub const IFNAME_MAX: usize = 15;
+/// Size limits (docs/spec.md, "Limits"): far above any Thunderbolt mesh,
+/// low enough that no spec makes validate slow or its output huge.
+pub const MAX_NODES: usize = 64;
+pub const MAX_PORTS_PER_NODE: usize = 16;
+pub const MAX_OSD_DEVICES_PER_NODE: usize = 32;
+pub const MAX_LINKS: usize = MAX_NODES * MAX_PORTS_PER_NODE / 2;
 
 /// Parse a spec. On failure, every problem found is returned, not just the first.
 pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
@@ -36,8 +42,10 @@ pub fn parse(source: &Source) -> Result<Spec, Vec<Diagnostic>> {
         Some(spec) if p.errors.is_empty() => Ok(spec),
         _ => {
             if p.errors.is_empty() {
-                p.errors
-                    .push(Diagnostic::error(0..0, "the spec could not be read"));
+                p.errors.push(
+                    Diagnostic::error(0..0, "the spec could not be read")
+                        .hint("start from examples/ms01-3node.toml; see docs/spec.md"),
+                );
             }
             Err(p.errors)
         }
@@ -165,10 +173,13 @@ impl Parser {
             Some((item, span)) => match item.as_value() {
                 Some(v) => Some((v, span)),
                 None => {
-                    self.err(Diagnostic::error(
-                        span,
-                        format!("`{}` must be a value, not a table", t.qualified(key)),
-                    ));
+                    self.err(
+                        Diagnostic::error(
+                            span,
+                            format!("`{}` must be a value, not a table", t.qualified(key)),
+                        )
+                        .hint(format!("write it as `{key} = ...` inside [{}]", t.path)),
+                    );
                     None
                 }
             },
@@ -192,10 +203,16 @@ impl Parser {
     fn int(&mut self, t: &Tbl, key: &str, range: (u32, u32)) -> Option<Sp<u32>> {
         let (v, span) = self.value(t, key, false)?;
         let Some(i) = v.as_integer() else {
-            self.err(Diagnostic::error(
-                span,
-                format!("`{}` must be a whole number", t.qualified(key)),
-            ));
+            self.err(
+                Diagnostic::error(
+                    span,
+                    format!("`{}` must be a whole number", t.qualified(key)),
+                )
+                .hint(format!(
+                    "write a number from {} to {} without quotes",
+                    range.0, range.1
+                )),
+            );
             return None;
         };
         if i < i64::from(range.0) || i > i64::from(range.1) {
@@ -215,10 +232,13 @@ impl Parser {
         let (v, span) = self.value(t, key, false)?;
         let b = v.as_bool();
         if b.is_none() {
-            self.err(Diagnostic::error(
-                span,
-                format!("`{}` must be true or false", t.qualified(key)),
-            ));
+            self.err(
+                Diagnostic::error(
+                    span,
+                    format!("`{}` must be true or false", t.qualified(key)),
+                )
+                .hint("write true or false without quotes"),
+            );
         }
         b
     }
@@ -263,10 +283,13 @@ impl Parser {
             let el_span = el.span().unwrap_or_else(|| span.clone());
             match el.as_str() {
                 Some(s) => out.push(Sp::new(s.to_string(), el_span)),
-                None => self.err(Diagnostic::error(
-                    el_span,
-                    format!("every element of `{}` must be a string", t.qualified(key)),
-                )),
+                None => self.err(
+                    Diagnostic::error(
+                        el_span,
+                        format!("every element of `{}` must be a string", t.qualified(key)),
+                    )
+                    .hint("put each element in double quotes"),
+                ),
             }
         }
         (out, span)
@@ -393,6 +416,19 @@ impl Parser {
                     .hint("list one \"node:port -- node:port\" string per cable"),
             );
         }
+        if raw_links.len() > MAX_LINKS {
+            self.err(
+                Diagnostic::error(
+                    raw_links[MAX_LINKS].span.clone(),
+                    format!(
+                        "fabric.links lists {} cables, more than tbmesh's limit of {MAX_LINKS}",
+                        raw_links.len()
+                    ),
+                )
+                .hint("list one string per physical cable; see docs/spec.md, \"Limits\""),
+            );
+            return None;
+        }
         let mut links = vec![];
         for raw in raw_links {
             match link(&raw.value) {
@@ -509,10 +545,13 @@ impl Parser {
                         t as &dyn TableLike,
                         el.span().unwrap_or_else(|| span.clone()),
                     )),
-                    None => self.err(Diagnostic::error(
-                        el.span().unwrap_or_else(|| span.clone()),
-                        "every node must be a table",
-                    )),
+                    None => self.err(
+                        Diagnostic::error(
+                            el.span().unwrap_or_else(|| span.clone()),
+                            "every node must be a table",
+                        )
+                        .hint("write each node as a [[node]] table"),
+                    ),
                 }
             }
             v
@@ -523,6 +562,19 @@ impl Parser {
             );
             return None;
         };
+        if tables.len() > MAX_NODES {
+            self.err(
+                Diagnostic::error(
+                    tables[MAX_NODES].1.clone(),
+                    format!(
+                        "the spec declares {} nodes, more than tbmesh's limit of {MAX_NODES}",
+                        tables.len()
+                    ),
+                )
+                .hint("split the nodes into several meshes; see docs/spec.md, \"Limits\""),
+            );
+            return None;
+        }
         let default_driver = fabric.map_or(DEFAULT_PORT_DRIVER, |f| f.port_driver.value.as_str());
         let mut nodes = vec![];
         let mut ok = true;
@@ -554,6 +606,20 @@ impl Parser {
         });
         let ports = self.ports(t, default_driver);
         let (devs, _) = self.string_array(t, "osd_devices");
+        if devs.len() > MAX_OSD_DEVICES_PER_NODE {
+            self.err(
+                Diagnostic::error(
+                    devs[MAX_OSD_DEVICES_PER_NODE].span.clone(),
+                    format!(
+                        "`{}` lists {} devices, more than tbmesh's limit of {MAX_OSD_DEVICES_PER_NODE}",
+                        t.qualified("osd_devices"),
+                        devs.len()
+                    ),
+                )
+                .hint("list the node's whole disks once each; see docs/spec.md, \"Limits\""),
+            );
+            return None;
+        }
         let mut osd_devices = vec![];
         for d in devs {
             match device(&d.value) {
@@ -580,6 +646,20 @@ impl Parser {
 
     fn ports(&mut self, node: &Tbl, default_driver: &str) -> Option<Vec<PortSpec>> {
         let t = self.table(node, "ports", true)?;
+        if t.t.len() > MAX_PORTS_PER_NODE {
+            self.err(
+                Diagnostic::error(
+                    t.span.clone(),
+                    format!(
+                        "`{}` declares {} ports, more than tbmesh's limit of {MAX_PORTS_PER_NODE}",
+                        t.path,
+                        t.t.len()
+                    ),
+                )
+                .hint("declare only the node's mesh ports; see docs/spec.md, \"Limits\""),
+            );
+            return None;
+        }
         let mut ports = vec![];
         let mut ok = true;
         for (key, item) in t.t.iter() {

@@ -59,3 +59,24 @@ pub fn parse_openfabric_neighbors(text: &str) -> Result<Vec<Adjacency>, String> 
         })
         .collect())
 }
+
+/// One BFD session (`show bfd peers json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BfdPeer {
+    pub peer: String,
+    #[serde(default)]
+    pub interface: Option<String>,
+    pub status: String,
+}
+
+/// `vtysh -c 'show bfd peers json'` (FRR 10.3): an array of sessions.
+pub fn parse_bfd_peers(text: &str) -> Result<Vec<BfdPeer>, String> {
+    let text = text.trim();
+    serde_json::from_str(text).map_err(|_| {
+        if text.is_empty() {
+            "vtysh printed nothing".to_string()
+        } else {
+            first_line(text).to_string()
+        }
+    })
+}

@@ -20,7 +20,7 @@ mod tests;
 
 pub use evaluate::{evaluate, Observed};
 pub use expect::{boot_units, full_size};
-pub use frr::{parse_openfabric_neighbors, Adjacency};
+pub use frr::{parse_bfd_peers, parse_openfabric_neighbors, Adjacency, BfdPeer};
 pub use ping::{parse_ping, IcmpError, Ping, Reply};
 pub use probes::{parse_probes, PortNeighbours, Probes};
 pub use report::{ceph_as_checks, Check, CheckKind, Report};

@@ -1,6 +1,6 @@
 //! Everything one node's probe script reported, parsed.
 
-use super::frr::{parse_openfabric_neighbors, Adjacency};
+use super::frr::{parse_bfd_peers, parse_openfabric_neighbors, Adjacency, BfdPeer};
 use super::ping::{parse_ping, Ping};
 use super::sections::{first_line, sections};
 use super::system::{parse_neigh, parse_route_get, parse_unit_show, Route, UnitState};
@@ -34,6 +34,8 @@ pub struct Probes {
     pub routes: BTreeMap<Ipv4Addr, Result<Route, String>>,
     /// `None`: not asked (static mode); `Err`: vtysh failed.
     pub openfabric: Option<Result<Vec<Adjacency>, String>>,
+    /// `None`: not asked (static mode, `bfd = false`); `Err`: vtysh failed.
+    pub bfd: Option<Result<Vec<BfdPeer>, String>>,
     pub units: BTreeMap<String, UnitState>,
 }
 
@@ -98,6 +100,9 @@ pub fn parse_probes(out: &str) -> Result<Probes, String> {
             }
             ["openfabric"] => {
                 p.openfabric = Some(parse_openfabric_neighbors(&s.body));
+            }
+            ["bfd"] => {
+                p.bfd = Some(parse_bfd_peers(&s.body));
             }
             ["unit", name] => {
                 p.units.insert(name.to_string(), parse_unit_show(&s.body));

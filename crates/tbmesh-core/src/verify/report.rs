@@ -17,6 +17,8 @@ pub enum CheckKind {
     Peer,
     /// An OpenFabric adjacency is up on the port, to the declared node.
     Adjacency,
+    /// A BFD session is up on the port, to the declared neighbour.
+    Bfd,
     /// A DF ping that fills the MTU reaches the other router; one byte more does not.
     Ping,
     /// The number of hops to the other router is the planned one.
@@ -37,6 +39,7 @@ impl CheckKind {
             CheckKind::Address => "address",
             CheckKind::Peer => "peer",
             CheckKind::Adjacency => "adjacency",
+            CheckKind::Bfd => "bfd",
             CheckKind::Ping => "ping",
             CheckKind::Hops => "hops",
             CheckKind::Unit => "unit",

@@ -99,6 +99,13 @@ nd() {
             "openfabric".into(),
             &["vtysh", "-c", "show openfabric neighbor json"],
         );
+        if c.spec.fabric.bfd {
+            run(
+                &mut jobs,
+                "bfd".into(),
+                &["vtysh", "-c", "show bfd peers json"],
+            );
+        }
     }
     for u in boot_units(c) {
         run(

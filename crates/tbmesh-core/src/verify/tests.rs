@@ -494,3 +494,51 @@ fn static_mode_skips_adjacencies_with_a_note_and_expects_no_detour() {
         "2 hops via n4, expected 1 (planned 1: link n2:en05 -- n3:en05 is down)"
     );
 }
+
+#[test]
+fn bfd_sessions_per_port_a_down_one_and_a_silent_bfdd_fail_by_name() {
+    let c = cluster(SPEC);
+    let cap = capture!("ok");
+    // Trimmed from `vtysh -c 'show bfd peers json'` on the lab's n2 (FRR 10.3).
+    let n2 = format!(
+        "{}@@verify bfd\n{}\n@@rc 0\n",
+        cap[0].1,
+        r#"[{"multihop":false,"peer":"10.100.0.14","local":"10.100.0.12","vrf":"default","interface":"en06","status":"down","type":"dynamic","detect-multiplier":3},
+            {"multihop":false,"peer":"10.100.0.13","local":"10.100.0.12","vrf":"default","interface":"en05","status":"up","type":"dynamic","detect-multiplier":3}]"#
+    );
+    let n4 = format!(
+        "{}@@verify bfd\n% Unknown command: show bfd peers json\n@@rc 0\n",
+        cap[2].1
+    );
+    // n3's output has no bfd section (an older probe script): not judged.
+    let r = Seen::from(&c, [(cap[0].0, &n2), cap[1], (cap[2].0, &n4)]).evaluate(&c);
+    let up = find(&r, CheckKind::Bfd, "n2", "en05");
+    assert!(up.ok, "{up:?}");
+    assert_eq!(up.detail, "up to n3 10.100.0.13");
+    let down = find(&r, CheckKind::Bfd, "n2", "en06");
+    assert!(!down.ok);
+    assert_eq!(down.detail, "session to n4 10.100.0.14 on en06 is down");
+    let dead = find(&r, CheckKind::Bfd, "n4", "bfdd");
+    assert!(!dead.ok);
+    assert!(dead.detail.contains("Unknown command"), "{}", dead.detail);
+    assert!(!r
+        .checks
+        .iter()
+        .any(|k| k.name == CheckKind::Bfd && k.node == "n3"));
+    assert_eq!(r.failed().filter(|k| k.name == CheckKind::Bfd).count(), 2);
+}
+
+#[test]
+fn a_missing_bfd_session_names_the_port() {
+    let c = cluster(SPEC);
+    let cap = capture!("ok");
+    let n3 = format!(
+        "{}@@verify bfd\n{}\n@@rc 0\n",
+        cap[1].1, r#"[{"peer":"10.100.0.12","interface":"en05","status":"up"}]"#
+    );
+    let r = Seen::from(&c, [cap[0], (cap[1].0, &n3), cap[2]]).evaluate(&c);
+    let missing = find(&r, CheckKind::Bfd, "n3", "en06");
+    assert!(!missing.ok);
+    assert_eq!(missing.detail, "no BFD session to n4 10.100.0.14 on en06");
+    assert!(find(&r, CheckKind::Bfd, "n3", "en05").ok);
+}

@@ -16,6 +16,7 @@ pub fn run(
     phases: &[Phase],
     wipe_disks: &[String],
     confirm_secs: u32,
+    verbose: bool,
     host: &HostOptions,
     printer: &Printer,
 ) -> CmdResult {
@@ -24,9 +25,17 @@ pub fn run(
     let loaded = specfile::load(spec, printer)?;
     let session = Session::open(loaded, host)?;
     let progress = Progress::new(printer, &session.names());
-    engine::recover(&session, &progress)?;
-    let prep = engine::prepare(&session, phases, printer)?;
+    // One round trip per node: roll back interrupted applies, then facts,
+    // and what the Ceph phases read.
+    let (paths, parts) = crate::ceph::trip_extra(&session.loaded.cluster, phases);
+    let extra = engine::Extra {
+        recover: Some(&progress),
+        paths,
+        parts,
+    };
+    let prep = engine::prepare_with(&session, phases, printer, extra)?;
     engine::report_problems(&prep.problems, printer)?;
+    let pre = crate::ceph::from_trip(&session, &prep.facts, &prep.extra)?;
     let total = prep.plan.total_changes();
     if total > 0
         && !apply_mesh(
@@ -49,6 +58,11 @@ pub fn run(
         wipe_disks,
         &progress,
         printer,
+        crate::ceph::Known {
+            pre,
+            mesh_changed: total > 0,
+            verbose,
+        },
     )? {
         return Ok(status);
     }

@@ -5,6 +5,7 @@ mod completions;
 mod diagram;
 pub mod failover_test;
 mod plan;
+mod preflight;
 mod render;
 mod rollback;
 mod validate;
@@ -28,17 +29,20 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             phases: p,
             wipe_disks,
             confirm_timeout,
+            verbose,
         } => apply::run(
             spec,
             &phases(p),
             &wipe_disks,
             confirm_timeout,
+            verbose,
             &host,
             printer,
         ),
         Command::Verify { failed, mesh } => verify::run(spec, failed, mesh, &host, printer),
         Command::FailoverTest(a) => failover_test::run(spec, &a, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
+        Command::Preflight => preflight::run(spec, &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out, pve_version } => render::run(spec, &out, &pve_version, printer),

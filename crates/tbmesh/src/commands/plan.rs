@@ -21,6 +21,7 @@ pub fn run(
         problems,
         plan,
         facts,
+        ..
     } = engine::prepare(&session, phases, printer)?;
     // tbmesh-ceph: Ceph steps and tune values, with why
     let (ceph_text, ceph_changes) = crate::ceph::plan_text(&session, &facts, phases, &[])?;

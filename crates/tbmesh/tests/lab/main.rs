@@ -6,6 +6,7 @@ mod apply;
 mod ceph;
 mod container;
 mod failover;
+mod ops;
 mod safety;
 mod shared;
 mod support;

@@ -2,6 +2,7 @@
 //! every node turned into [`Check`]s.
 
 mod adjacency;
+mod bfd;
 mod context;
 mod files;
 mod ports;
@@ -11,6 +12,7 @@ mod units;
 pub use context::Observed;
 
 use self::adjacency::check_adjacencies;
+use self::bfd::check_bfd;
 use self::context::{link_states, mac_index, Ctx};
 use self::files::check_files;
 use self::ports::{check_peers, check_ports};
@@ -35,10 +37,11 @@ pub fn evaluate(c: &Cluster, seen: &[Observed]) -> Report {
             "adjacency: not checked, static routing has no OpenFabric (and no failover)".into(),
         );
     }
-    let steps: [fn(&Ctx, NodeIdx, &mut Report); 7] = [
+    let steps: [fn(&Ctx, NodeIdx, &mut Report); 8] = [
         check_ports,
         check_peers,
         check_adjacencies,
+        check_bfd,
         check_pings,
         check_hops,
         check_units,

@@ -19,6 +19,9 @@ _tbmesh() {
             tbmesh,apply)
                 cmd="tbmesh__subcmd__apply"
                 ;;
+            tbmesh,bench)
+                cmd="tbmesh__subcmd__bench"
+                ;;
             tbmesh,completions)
                 cmd="tbmesh__subcmd__completions"
                 ;;
@@ -43,6 +46,9 @@ _tbmesh() {
             tbmesh,render)
                 cmd="tbmesh__subcmd__render"
                 ;;
+            tbmesh,report)
+                cmd="tbmesh__subcmd__report"
+                ;;
             tbmesh,rollback)
                 cmd="tbmesh__subcmd__rollback"
                 ;;
@@ -54,6 +60,9 @@ _tbmesh() {
                 ;;
             tbmesh__subcmd__help,apply)
                 cmd="tbmesh__subcmd__help__subcmd__apply"
+                ;;
+            tbmesh__subcmd__help,bench)
+                cmd="tbmesh__subcmd__help__subcmd__bench"
                 ;;
             tbmesh__subcmd__help,completions)
                 cmd="tbmesh__subcmd__help__subcmd__completions"
@@ -78,6 +87,9 @@ _tbmesh() {
                 ;;
             tbmesh__subcmd__help,render)
                 cmd="tbmesh__subcmd__help__subcmd__render"
+                ;;
+            tbmesh__subcmd__help,report)
+                cmd="tbmesh__subcmd__help__subcmd__report"
                 ;;
             tbmesh__subcmd__help,rollback)
                 cmd="tbmesh__subcmd__help__subcmd__rollback"
@@ -182,7 +194,7 @@ _tbmesh() {
 
     case "${cmd}" in
         tbmesh)
-            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram preflight plan apply verify failover-test rollback lab completions help"
+            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram preflight plan apply verify report bench failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,6 +231,32 @@ _tbmesh() {
                     return 0
                     ;;
                 --confirm-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__bench)
+            opts="-f -h --seconds --force --spec --json --accept-new-host-keys --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --seconds)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -328,7 +366,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help)
-            opts="validate render diagram preflight plan apply verify failover-test rollback lab completions help"
+            opts="validate render diagram preflight plan apply verify report bench failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +380,20 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__help__subcmd__bench)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -580,6 +632,20 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help__subcmd__render)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__help__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1183,6 +1249,32 @@ _tbmesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tbmesh__subcmd__report)
+            opts="-f -h --out --spec --json --accept-new-host-keys --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tbmesh__subcmd__rollback)
             opts="-f -h --spec --json --accept-new-host-keys --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1228,7 +1320,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__verify)
-            opts="-f -h --failed --mesh --spec --json --accept-new-host-keys --help"
+            opts="-f -h --failed --mesh --save --spec --json --accept-new-host-keys --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

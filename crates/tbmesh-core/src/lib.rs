@@ -3,6 +3,7 @@
 //! input always gives byte-identical output.
 
 pub mod addressing;
+pub mod bench;
 pub mod ceph;
 pub mod cluster;
 pub mod diag;
@@ -15,6 +16,7 @@ pub mod preflight;
 pub mod pve_sdn;
 pub mod readiness;
 pub mod render;
+pub mod report;
 pub mod script;
 pub mod shell;
 pub mod spec;

@@ -86,6 +86,24 @@ pub enum Command {
         /// Check only the mesh, not Ceph (which is checked when the spec has [ceph])
         #[arg(long)]
         mesh: bool,
+        /// Also keep the result for `tbmesh report` (under $XDG_STATE_HOME/tbmesh/<cluster>/)
+        #[arg(long)]
+        save: bool,
+    },
+    /// Write one self-contained HTML page from the saved verify, bench and failover-test results (touches no host)
+    Report {
+        /// The HTML file to write
+        #[arg(long, value_name = "FILE", default_value = "report.html")]
+        out: PathBuf,
+    },
+    /// Measure every cable (iperf3, both directions) and every pair (DF pings) against line rate (reads hosts; nothing survives the run)
+    Bench {
+        /// Seconds of each iperf3 run
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=300), value_name = "SECS")]
+        seconds: u32,
+        /// Benchmark even when verify finds failures
+        #[arg(long)]
+        force: bool,
     },
     /// Inject one fault at a time on the fabric's cables (down, one-sided
     /// silent), measure the longest gap per pair, restore, verify (temporary changes)

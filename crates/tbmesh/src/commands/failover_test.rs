@@ -111,7 +111,7 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
     let mesh_only = args.mesh || c.spec.ceph.is_none();
 
     printer.note("failover-test: verify first (nothing is faulted unless it passes)");
-    let report = verify::collect(&session, mesh_only, printer)?;
+    let report = verify::check(&session, mesh_only, printer)?;
     if !report.ok() {
         printer.text(verify::report_text(&report, true));
         return Err(Fail::failure(anyhow!(
@@ -476,7 +476,7 @@ fn verify_again(
 ) -> (bool, Option<f64>) {
     let started = Instant::now();
     loop {
-        match verify::collect(session, mesh_only, printer) {
+        match verify::check(session, mesh_only, printer) {
             Ok(r) if r.ok() => return (true, Some(started.elapsed().as_secs_f64())),
             Ok(r) if started.elapsed() >= VERIFY_WITHIN => {
                 printer.text(verify::report_text(&r, true));

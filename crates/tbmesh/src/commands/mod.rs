@@ -1,12 +1,14 @@
 //! One module per subcommand.
 
 mod apply;
+mod bench;
 mod completions;
 mod diagram;
 pub mod failover_test;
 mod plan;
 mod preflight;
 mod render;
+mod report;
 mod rollback;
 mod validate;
 mod verify;
@@ -39,7 +41,13 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             &host,
             printer,
         ),
-        Command::Verify { failed, mesh } => verify::run(spec, failed, mesh, &host, printer),
+        Command::Verify { failed, mesh, save } => {
+            verify::run(spec, failed, mesh, save, &host, printer)
+        }
+        Command::Report { out } => report::run(spec, &out, printer),
+        Command::Bench { seconds, force } => {
+            bench::run(spec, &bench::Options { seconds, force }, &host, printer)
+        }
         Command::FailoverTest(a) => failover_test::run(spec, &a, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Preflight => preflight::run(spec, &host, printer),

@@ -19,23 +19,31 @@ pub fn run(
     spec: Option<&Path>,
     failed_only: bool,
     mesh_only: bool,
+    save: bool,
     host: &HostOptions,
     printer: &Printer,
 ) -> CmdResult {
     let started = Instant::now();
     let loaded = specfile::load(spec, printer)?;
     let session = Session::open(loaded, host)?;
-    let report = collect(&session, mesh_only, printer)?;
+    let report = check(&session, mesh_only, printer)?;
     let secs = started.elapsed().as_secs_f64();
     let failed = report.failed().count();
+    let doc = json!({
+        "ok": report.ok(),
+        "checks": report.checks,
+        "failed": failed,
+        "notes": report.notes,
+        "seconds": secs,
+    });
+    if save {
+        let cluster = &session.loaded.cluster.spec.cluster.name;
+        let path = crate::results::save(cluster, "verify", &doc)
+            .map_err(|e| Fail::failure(e.context("saving the result")))?;
+        printer.note(format!("saved {}", path.display()));
+    }
     if printer.json {
-        printer.json(&json!({
-            "ok": report.ok(),
-            "checks": report.checks,
-            "failed": failed,
-            "notes": report.notes,
-            "seconds": secs,
-        }));
+        printer.json(&doc);
     } else {
         printer.text(report_text(&report, failed_only));
         printer.line(format!(
@@ -50,9 +58,8 @@ pub fn run(
     })
 }
 
-/// Every check of verify on an open session (also failover-test's gate
-/// before and after each fault).
-pub fn collect(session: &Session, mesh_only: bool, printer: &Printer) -> Result<Report, Fail> {
+/// Every check of verify on an open session (also the gate of bench and failover-test).
+pub fn check(session: &Session, mesh_only: bool, printer: &Printer) -> Result<Report, Fail> {
     // Only the mesh phases: their files must be in place.
     let Prepared { facts, plan, .. } = engine::prepare(session, &engine::MESH_PHASES, printer)?;
     let probes = probe(session, printer)?;

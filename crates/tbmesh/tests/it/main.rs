@@ -7,6 +7,7 @@ mod failover;
 mod generated;
 mod pve_standin;
 mod render;
+mod report;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -3,6 +3,7 @@
 //! test to run builds the node image if it is missing (minutes, once).
 
 mod apply;
+mod bench;
 mod ceph;
 mod container;
 mod failover;

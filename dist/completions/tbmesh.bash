@@ -28,6 +28,9 @@ _tbmesh() {
             tbmesh,diagram)
                 cmd="tbmesh__subcmd__diagram"
                 ;;
+            tbmesh,failover-test)
+                cmd="tbmesh__subcmd__failover__subcmd__test"
+                ;;
             tbmesh,help)
                 cmd="tbmesh__subcmd__help"
                 ;;
@@ -66,6 +69,9 @@ _tbmesh() {
                 ;;
             tbmesh__subcmd__help,diagram)
                 cmd="tbmesh__subcmd__help__subcmd__diagram"
+                ;;
+            tbmesh__subcmd__help,failover-test)
+                cmd="tbmesh__subcmd__help__subcmd__failover__subcmd__test"
                 ;;
             tbmesh__subcmd__help,help)
                 cmd="tbmesh__subcmd__help__subcmd__help"
@@ -188,7 +194,7 @@ _tbmesh() {
 
     case "${cmd}" in
         tbmesh)
-            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram preflight plan apply verify report bench rollback lab completions help"
+            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram preflight plan apply verify report bench failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -317,8 +323,50 @@ _tbmesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tbmesh__subcmd__failover__subcmd__test)
+            opts="-f -h --link --kind --fault-secs --max-fault-secs --after-secs --mesh --spec --json --accept-new-host-keys --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --link)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kind)
+                    COMPREPLY=($(compgen -W "down silent" -- "${cur}"))
+                    return 0
+                    ;;
+                --fault-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-fault-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tbmesh__subcmd__help)
-            opts="validate render diagram preflight plan apply verify report bench rollback lab completions help"
+            opts="validate render diagram preflight plan apply verify report bench failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +422,20 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help__subcmd__diagram)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__help__subcmd__failover__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

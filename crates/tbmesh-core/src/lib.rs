@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod diag;
 pub mod diagram;
 pub mod facts;
+pub mod failover;
 pub mod net;
 pub mod plan;
 pub mod preflight;

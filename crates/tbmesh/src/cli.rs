@@ -105,6 +105,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Inject one fault at a time on the fabric's cables (down, one-sided
+    /// silent), measure the longest gap per pair, restore, verify (temporary changes)
+    FailoverTest(crate::commands::failover_test::Args),
     /// Restore the files an apply changed [default: the newest apply]
     Rollback {
         #[arg(value_name = "APPLY_ID")]

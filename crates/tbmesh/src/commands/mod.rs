@@ -4,6 +4,7 @@ mod apply;
 mod bench;
 mod completions;
 mod diagram;
+pub mod failover_test;
 mod plan;
 mod preflight;
 mod render;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
         Command::Bench { seconds, force } => {
             bench::run(spec, &bench::Options { seconds, force }, &host, printer)
         }
+        Command::FailoverTest(a) => failover_test::run(spec, &a, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Preflight => preflight::run(spec, &host, printer),
         Command::Validate => validate::run(spec, printer),

@@ -58,7 +58,7 @@ pub fn run(
     })
 }
 
-/// Every check of verify on an open session (also bench's gate).
+/// Every check of verify on an open session (also the gate of bench and failover-test).
 pub fn check(session: &Session, mesh_only: bool, printer: &Printer) -> Result<Report, Fail> {
     // Only the mesh phases: their files must be in place.
     let Prepared { facts, plan, .. } = engine::prepare(session, &engine::MESH_PHASES, printer)?;

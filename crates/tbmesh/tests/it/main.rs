@@ -3,6 +3,7 @@
 //! `tests/lab/`.
 
 mod diagram;
+mod failover;
 mod generated;
 mod pve_standin;
 mod render;

@@ -6,6 +6,7 @@ mod apply;
 mod bench;
 mod ceph;
 mod container;
+mod failover;
 mod ops;
 mod pve_sdn;
 mod safety;

@@ -70,12 +70,10 @@ fn save_in(dir: &Path, kind: &str, doc: &Value, at: SystemTime) -> Result<PathBu
 }
 
 /// The newest saved document of `kind` and its path, if any.
-#[allow(dead_code)] // the reader, `tbmesh report`, is not on main yet
 pub fn latest(cluster: &str, kind: &str) -> Result<Option<(PathBuf, Value)>> {
     latest_in(&dir(cluster)?, kind)
 }
 
-#[allow(dead_code)] // see `latest`
 fn latest_in(dir: &Path, kind: &str) -> Result<Option<(PathBuf, Value)>> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,

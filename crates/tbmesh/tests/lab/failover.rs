@@ -233,9 +233,11 @@ fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node
 }
 
 /// One failover-test case on the VM backend: cable n2:en05 -- n3:en05 of a
-/// 2-node VM lab that is already applied (the lead calls this from the VM
-/// test in vm_apply.rs; a VM lab of its own would cost 10+ minutes of TCG).
+/// 2-node VM lab that is already applied, meant to be called from the one VM
+/// test (vm.rs; a VM lab of its own would cost 10+ minutes of TCG).
 /// Down and silent on that cable; traffic takes the second cable.
+// Not called yet: it has never been run, and the VM test is the longest of
+// the suite; wiring it in is open work on issue #9.
 #[allow(dead_code)]
 pub fn vm_case(lab: &TestLab, spec: &Path) {
     let state = tempfile::tempdir().expect("a state directory");

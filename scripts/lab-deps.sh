@@ -32,6 +32,10 @@ fi
 
 apt-get update -q
 
+# The test suite itself: shellcheck (rendered scripts), chromium (the HTML
+# report opened headless).
+apt-get install -y -q --no-install-recommends shellcheck chromium
+
 apt-get install -y -q --no-install-recommends \
   debootstrap debian-archive-keyring \
   systemd-container \

@@ -8,6 +8,7 @@ mod ceph;
 mod container;
 mod failover;
 mod ops;
+mod package;
 mod pve_sdn;
 mod safety;
 mod shared;

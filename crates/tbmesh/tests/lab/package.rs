@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use tbmesh_core::render::shell_quote;
+use tbmesh_core::shell::shell_quote;
 use tbmesh_lab::state::Backend;
 
 use crate::support::{log, TestLab};
@@ -82,6 +82,7 @@ fn names(field: &str) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "not in CI yet: installing cargo-deb and the release build it makes cost CI over 10 minutes on 2 cores (issue #13); run it with `cargo nextest run -p tbmesh --test lab --run-ignored only package` after `cargo install --locked cargo-deb`"]
 fn deb_installs_offline_on_debian_13_with_man_pages_and_bash_completion() {
     let deb = deb();
 
@@ -101,7 +102,8 @@ fn deb_installs_offline_on_debian_13_with_man_pages_and_bash_completion() {
     assert!(field(&deb, "Recommends").is_empty());
     assert!(names(&field(&deb, "Suggests")).contains(&"systemd-container".to_string()));
 
-    let lab = TestLab::up("tpkg", Backend::Container, 1);
+    // The smallest lab (2 nodes); the package goes on the first.
+    let lab = TestLab::up("tpkg", Backend::Container, 2);
     let node = lab.node_names()[0].clone();
 
     // Copy it over the lab's ssh (no scp/sftp needed on the node).
@@ -126,13 +128,12 @@ fn deb_installs_offline_on_debian_13_with_man_pages_and_bash_completion() {
     assert!(status.success(), "copying the .deb to {node}");
 
     // As the README says (`apt install ./FILE.deb`). The node has no route
-    // out; --no-download makes apt fail rather than try the network if the
-    // package needed anything not in the image.
+    // out, so apt fails if the package needs anything not in the image.
+    // (apt 3.0's --no-download refuses local files: "Pathname to install
+    // is not absolute".)
     let install = lab.sh(
         &node,
-        &format!(
-            "cd /tmp && DEBIAN_FRONTEND=noninteractive apt install -y --no-download ./{file} 2>&1"
-        ),
+        &format!("cd /tmp && DEBIAN_FRONTEND=noninteractive apt install -y ./{file} 2>&1"),
     );
     log(&install);
 
@@ -180,7 +181,7 @@ printf '%s\n' "${COMPREPLY[@]}"
     let mut lines = out.lines();
     let spec = lines.next().unwrap_or("");
     assert!(
-        spec.starts_with("complete -F ") && spec.ends_with(" tbmesh"),
+        spec.starts_with("complete ") && spec.contains(" -F ") && spec.ends_with(" tbmesh"),
         "{out}"
     );
     assert_eq!(lines.collect::<Vec<_>>(), ["apply"], "{out}");

@@ -119,14 +119,28 @@ pub fn plan_node(node: &str, desired: &NodeRender, facts: &Facts) -> NodePlan {
             true,
         ));
     }
+    // Several edits of one file (fabricd=, ospfd=, bfdd= in
+    // /etc/frr/daemons) make one write with all of them: written one by
+    // one, each from the file as it was, the last would undo the others.
+    let mut edited: Vec<(&str, Phase)> = vec![];
     for e in &desired.edits {
+        if !edited.iter().any(|(p, _)| *p == e.path) {
+            edited.push((&e.path, e.phase));
+        }
+    }
+    for (path, phase) in edited {
         // A line edit keeps the vendor file's mode and owner.
-        let current = facts.file(&e.path);
-        let (mode, content) = match current {
-            FileState::Present { mode, content, .. } => (*mode, e.apply(content)),
-            FileState::Absent => (0o644, e.apply("")),
+        let current = facts.file(path);
+        let (mode, before) = match current {
+            FileState::Present { mode, content, .. } => (*mode, content.as_str()),
+            FileState::Absent => (0o644, ""),
         };
-        files.push(compare(e.phase, &e.path, mode, &content, current, false));
+        let content = desired
+            .edits
+            .iter()
+            .filter(|e| e.path == path)
+            .fold(before.to_string(), |text, e| e.apply(&text));
+        files.push(compare(phase, path, mode, &content, current, false));
     }
     let changed: BTreeSet<&str> = files
         .iter()
@@ -279,6 +293,43 @@ mod tests {
         assert!(p.files[1].diff.contains("-fabricd=no\n+fabricd=yes"));
         assert_eq!(p.steps.len(), 2);
         assert!(p.steps.iter().all(|s| s.certain));
+    }
+
+    #[test]
+    fn several_edits_of_one_file_are_one_write_with_all_of_them() {
+        // fabricd=, ospfd= and bfdd= in /etc/frr/daemons: written one by
+        // one from the file as it was, the last write undid fabricd=yes
+        // and FRR came up without fabricd (found by the lab suite).
+        let mut d = desired();
+        for (prefix, line) in [("ospfd=", "ospfd=no"), ("bfdd=", "bfdd=yes")] {
+            d.edits.push(LineEdit {
+                phase: Phase::Fabric,
+                path: "/etc/frr/daemons".into(),
+                prefix: prefix.into(),
+                line: line.into(),
+            });
+        }
+        let mut facts = Facts::default();
+        facts.files.insert(
+            "/etc/frr/daemons".into(),
+            present(0o640, "fabricd=no\nospfd=no\nbfdd=no\n"),
+        );
+        let p = plan_node("n2", &d, &facts);
+        let daemons: Vec<&FileChange> = p
+            .files
+            .iter()
+            .filter(|f| f.path == "/etc/frr/daemons")
+            .collect();
+        assert_eq!(daemons.len(), 1, "{daemons:?}");
+        assert_eq!(daemons[0].content, "fabricd=yes\nospfd=no\nbfdd=yes\n");
+        facts.files.insert(
+            "/etc/frr/daemons".into(),
+            present(0o640, "fabricd=yes\nospfd=no\nbfdd=yes\n"),
+        );
+        facts
+            .files
+            .insert("/etc/x".into(), present(0o644, "a\nb\n"));
+        assert_eq!(plan_node("n2", &d, &facts).total_changes(), 0);
     }
 
     #[test]

@@ -85,7 +85,9 @@ pub fn up(lab: &LabDir, opts: &UpOptions, log: Log<'_>) -> Result<UpReport> {
             "lab {}: cleaning up what a previous lab left behind",
             lab.name
         ));
-        down_locked(lab, log)?;
+        // `up` is about to write this directory's lab files: those of a
+        // crashed lab here go even when its state file was lost.
+        down_locked(lab, true, log)?;
     }
     let image = image::ensure(log)?;
     if !image.fresh {
@@ -145,7 +147,7 @@ pub fn up(lab: &LabDir, opts: &UpOptions, log: Log<'_>) -> Result<UpReport> {
                     ));
                 }
             }
-            if let Err(undo) = down_locked(lab, log) {
+            if let Err(undo) = down_locked(lab, true, log) {
                 log(&format!("lab {}: undoing failed too: {undo:#}", lab.name));
             }
             return Err(err);
@@ -357,17 +359,19 @@ pub fn down(lab: &LabDir, log: Log<'_>) -> Result<bool> {
     if !leftovers(lab)? {
         return Ok(false);
     }
-    down_locked(lab, log)?;
+    down_locked(lab, false, log)?;
     Ok(true)
 }
 
 /// Removes every trace of the lab; safe to run on a half-made or already
-/// removed lab.
-fn down_locked(lab: &LabDir, log: Log<'_>) -> Result<()> {
+/// removed lab. `reclaim`: called by `up` for the same directory, whose lab
+/// files it is about to write, so they go even without a state file.
+fn down_locked(lab: &LabDir, reclaim: bool, log: Log<'_>) -> Result<()> {
     let state = load_state(&lab.dir)?;
     // Files are removed only from a directory that holds this lab's state
     // (written first thing by `up`): never lab-named files of another dir.
-    let owned = state.as_ref().is_some_and(|s| s.name == lab.name);
+    let foreign = state.as_ref().is_some_and(|s| s.name != lab.name);
+    let owned = !foreign && (reclaim || state.is_some());
     // The namespaces and processes below are found by the lab's name: when
     // a lab of this name runs from another directory they are its own.
     if !owned

@@ -15,6 +15,16 @@ pub fn keygen(path: &Path, comment: &str) -> Result<String> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    // `up` writes its own files (ssh_config, known_hosts, the spec) over
+    // old ones; a key left by a crashed lab whose state file was lost (its
+    // files are then kept by `down`) would make ssh-keygen stop and ask.
+    for old in [path.to_path_buf(), path.with_extension("pub")] {
+        match fs::remove_file(&old) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {}", old.display())),
+        }
+    }
     Cmd::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
         .arg(path)

@@ -132,10 +132,10 @@ fn verify_passes_on_a_fresh_applied_mesh() {
     log(&format!("verify took {:.2} s", took.as_secs_f64()));
     let all = doc["checks"].as_array().expect("checks is an array");
     // 3 nodes: 2 ports x (port, mtu, address) + router address + 2 peers
-    // + 2 adjacencies + 2 pings + 2 hops + 2 units + files.
+    // + 2 adjacencies + 2 BFD sessions + 2 pings + 2 hops + 2 units + files.
     assert_eq!(
         all.len(),
-        3 * (2 * 3 + 1 + 2 + 2 + 2 + 2 + 2 + 1),
+        3 * (2 * 3 + 1 + 2 + 2 + 2 + 2 + 2 + 2 + 1),
         "{doc:#}"
     );
     assert_eq!(doc["failed"], 0);
@@ -190,11 +190,13 @@ fn verify_reports_a_cut_cable_and_the_detour_then_passes_when_restored() {
         std::thread::sleep(Duration::from_secs(1));
     };
     assert_eq!(doc["ok"], false);
-    // The cut: no carrier on both ends, and nothing else on the list.
+    // The cut: no carrier and no BFD session on both ends, and nothing
+    // else on the list.
     let mut fails = failed(&doc);
     fails.sort();
-    assert_eq!(fails.len(), 2, "{fails:#?}");
+    assert_eq!(fails.len(), 4, "{fails:#?}");
     for (node, subject) in [("n2", "en05"), ("n3", "en05")] {
+        assert_eq!(one(&doc, "bfd", node, subject)["ok"], false);
         let port = one(&doc, "port", node, subject);
         assert_eq!(port["ok"], false);
         assert_eq!(port["found"], "up, no carrier", "{port:#}");
@@ -223,7 +225,7 @@ fn verify_reports_a_cut_cable_and_the_detour_then_passes_when_restored() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("no carrier"), "{stdout}");
-    assert!(stdout.contains(", 2 failed"), "{stdout}");
+    assert!(stdout.contains(", 4 failed"), "{stdout}");
 
     lab.link("n2:en05", LinkAction::Up);
     let (doc, _) = verify_until_ok(&spec, Duration::from_secs(60));

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tbmesh_lab::lab::LinkAction;
 
 use crate::shared::{self, Level};
-use crate::support::log;
+use crate::support::{log, text};
 
 fn bench(spec: &Path, state: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tbmesh"))
@@ -23,15 +23,6 @@ fn bench(spec: &Path, state: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("running tbmesh")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn saved(state: &Path) -> Vec<String> {

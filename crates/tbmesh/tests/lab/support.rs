@@ -177,6 +177,16 @@ impl Drop for TestLab {
     }
 }
 
+/// A command's exit status, stdout and stderr, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 pub fn ssh_with(config: &Path, node: &str, command: &str) -> Output {
     Command::new("ssh")
         .arg("-F")

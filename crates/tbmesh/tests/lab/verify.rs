@@ -8,7 +8,7 @@ use serde_json::Value;
 use tbmesh_lab::lab::{LinkAction, Power};
 
 use crate::shared::{self, Level};
-use crate::support::log;
+use crate::support::{log, text};
 
 /// Run the tbmesh binary against `spec`.
 /// These tests are about the mesh: apply only its phases and verify only it
@@ -27,15 +27,6 @@ fn tbmesh(spec: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("running tbmesh")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn apply(spec: &Path) {

@@ -27,6 +27,16 @@ pub const MARK_FILE: &str = "@@tbmesh-file ";
 pub const MARK_STEP: &str = "@@tbmesh-step ";
 pub const MARK_DONE: &str = "@@tbmesh-done";
 
+/// Seconds a commit-confirm timer adds, while its phase runs, for the
+/// phase's steps; once they are done it is armed again for the confirm
+/// timeout alone.
+pub const STEPS_ALLOWANCE: u32 = 600;
+
+/// The command that arms `unit`: `rollback.sh` of the apply in `$b` after `secs`.
+fn arm_timer(unit: &str, secs: u32) -> String {
+    format!("systemd-run --quiet --unit {unit} --on-active={secs}s --timer-property=AccuracySec=1s /bin/bash \"$b/rollback.sh\" </dev/null")
+}
+
 /// The systemd unit of a phase's commit-confirm timer.
 pub fn confirm_unit(id: &str, phase: Phase) -> String {
     format!("tbmesh-confirm-{id}-{phase}")
@@ -147,12 +157,17 @@ put() {{
 "#,
         rollback = b64(&rollback_script(id)),
     );
-    if let (Some(secs), Some(ph)) = (run.confirm_secs, run.phase) {
+    let confirm = run.confirm_secs.zip(run.phase);
+    if let Some((secs, ph)) = confirm {
         let unit = confirm_unit(id, ph);
         s.push_str(&arm_boot_rollback(id, ph));
+        // While the phase runs, the timer also covers its steps (a slow
+        // `update-initramfs` under emulation takes minutes); it is armed
+        // again for `secs` once they are done (below).
         let _ = write!(
             s,
-            "systemctl stop {unit}.timer {unit}.service >/dev/null 2>&1\nsystemctl reset-failed {unit}.timer {unit}.service >/dev/null 2>&1\nsystemd-run --quiet --unit {unit} --on-active={secs}s --timer-property=AccuracySec=1s /bin/bash \"$b/rollback.sh\" </dev/null || {{ echo 'tbmesh: could not arm the commit-confirm timer' >&2; exit 1; }}\necho \"@@tbmesh-armed {unit}\"\n"
+            "systemctl stop {unit}.timer {unit}.service >/dev/null 2>&1\nsystemctl reset-failed {unit}.timer {unit}.service >/dev/null 2>&1\n{arm} || {{ echo 'tbmesh: could not arm the commit-confirm timer' >&2; exit 1; }}\necho \"@@tbmesh-armed {unit}\"\n",
+            arm = arm_timer(&unit, secs + STEPS_ALLOWANCE),
         );
     }
     for f in files {
@@ -183,6 +198,17 @@ put() {{
             "out=$({cmd} </dev/null 2>&1); rc=$?\nif [ \"$rc\" -ne 0 ]; then sleep 3; out=\"$out\n(retried)\n$({cmd} </dev/null 2>&1)\"; rc=$?; fi\nif [ -n \"$out\" ]; then printf '%s\\n' \"$out\" | sed 's/^/    /'; fi\necho \"{MARK_STEP}{n} $rc\"\necho \"step {n} rc=$rc: \"{qcmd} >> \"$b/journal\"\nif [ \"$rc\" -ne 0 ]; then exit 1; fi\n",
             cmd = st.command,
             qcmd = shell_quote(&st.command),
+        );
+    }
+    if let Some((secs, ph)) = confirm {
+        // The confirm window starts when the change is complete: the timer
+        // armed again for `secs`, unless it already fired (then the phase
+        // failed: its files are restored). Not armed again → roll back now.
+        let unit = confirm_unit(id, ph);
+        let _ = write!(
+            s,
+            "systemctl stop {unit}.timer >/dev/null 2>&1\nif [ -e \"$b/rolled-back\" ] || systemctl is-active --quiet {unit}.service; then echo 'tbmesh: the commit-confirm timer fired before the phase was done (its steps took longer than the confirm timeout + {STEPS_ALLOWANCE} s)' >&2; exit 1; fi\nsystemctl reset-failed {unit}.timer {unit}.service >/dev/null 2>&1\n{arm} || {{ echo 'tbmesh: could not arm the commit-confirm timer again; rolling back' >&2; /bin/bash \"$b/rollback.sh\" </dev/null; exit 1; }}\n",
+            arm = arm_timer(&unit, secs),
         );
     }
     let _ = writeln!(
@@ -322,4 +348,70 @@ pub fn list_applies_script() -> String {
     format!(
         "for d in $(ls -1 {BACKUPS} 2>/dev/null | sort); do if [ -e {BACKUPS}/$d/rolled-back ]; then echo \"$d rolled-back\"; else echo \"$d applied\"; fi; done\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Action;
+
+    fn links_phase(confirm: Option<u32>) -> String {
+        let file = FileChange {
+            phase: Phase::Links,
+            path: "/etc/systemd/network/00-tbmesh-en05.link".into(),
+            action: Action::Create,
+            mode: 0o644,
+            owned: true,
+            content: "[Match]\n".into(),
+            diff: String::new(),
+        };
+        let step = PlannedStep {
+            phase: Phase::Links,
+            command: "update-initramfs -u -k all".into(),
+            argv: vec![],
+            certain: true,
+            why: String::new(),
+        };
+        let run = PhaseRun {
+            id: "20261202T000000Z",
+            phase: Some(Phase::Links),
+            confirm_secs: confirm,
+            fault: None,
+        };
+        phase_script(&run, &[&file], &[&step])
+    }
+
+    /// The confirm window counts from the end of the phase: a step that
+    /// takes minutes (update-initramfs on a slow node) must not let the
+    /// timer roll the phase back before tbmesh can confirm it.
+    #[test]
+    fn the_confirm_timer_covers_the_steps_and_is_armed_again_after_them() {
+        let s = links_phase(Some(120));
+        let unit = "tbmesh-confirm-20261202T000000Z-links";
+        let first = s
+            .find(&format!("--unit {unit} --on-active={}s", 120 + STEPS_ALLOWANCE))
+            .expect("armed with the steps' allowance");
+        let write = s.find("put /etc/systemd/network/").expect("the write");
+        let step = s.find("out=$(update-initramfs").expect("the step");
+        let again = s
+            .find(&format!("--unit {unit} --on-active=120s"))
+            .expect("armed again for the confirm timeout");
+        let done = s.find(&format!("echo {MARK_DONE}")).expect("done marker");
+        assert!(first < write && write < step && step < again && again < done, "{s}");
+        // Not armed again when the timer already fired during the steps.
+        let fired = s.find("if [ -e \"$b/rolled-back\" ] || systemctl is-active --quiet");
+        assert!(fired.is_some_and(|f| step < f && f < again), "{s}");
+        let syntax = std::process::Command::new("bash")
+            .args(["-n", "-c", &s])
+            .output()
+            .expect("bash");
+        assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+    }
+
+    #[test]
+    fn a_phase_without_commit_confirm_arms_nothing() {
+        let s = links_phase(None);
+        assert!(!s.contains("systemd-run"), "{s}");
+        assert!(!s.contains("tbmesh-confirm-"), "{s}");
+    }
 }

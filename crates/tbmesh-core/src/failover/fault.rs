@@ -23,19 +23,19 @@ pub fn unit_name(run_id: &str, n: usize) -> String {
     format!("{UNIT_PREFIX}{run_id}-{n}")
 }
 
-/// The command that puts `f` in place.
+/// The command that puts `f` in place (on the node of [`Fault::at`]).
 fn apply_command(f: &Fault) -> String {
-    let port = shell_quote(&f.port);
+    let port = f.at().1;
     match f.kind {
-        FaultKind::Down => format!("ip link set dev {port} down"),
-        // Drops every frame arriving on the port (IS-IS hellos, ARP, IP),
-        // before anything else sees it; carrier stays up.
+        FaultKind::Down => format!("ip link set dev {} down", shell_quote(port)),
+        // On the peer: drops every frame it sends through the port (IS-IS
+        // hellos from packet sockets, BFD, ARP, IP), so the faulted end
+        // receives nothing; carrier stays up.
         FaultKind::Silent => format!(
             "printf '%s\\n' 'table netdev {NFT_TABLE} {{' \
-             '  chain drop_ingress {{' \
-             '    type filter hook ingress device \"{}\" priority -500; policy drop;' \
-             '  }}' '}}' | nft -f -",
-            f.port
+             '  chain drop_egress {{' \
+             '    type filter hook egress device \"{port}\" priority -500; policy drop;' \
+             '  }}' '}}' | nft -f -"
         ),
     }
 }
@@ -43,7 +43,7 @@ fn apply_command(f: &Fault) -> String {
 /// The command that removes `f` (what the timer runs, through /bin/sh).
 fn remove_command(f: &Fault) -> String {
     match f.kind {
-        FaultKind::Down => format!("ip link set dev {} up", shell_quote(&f.port)),
+        FaultKind::Down => format!("ip link set dev {} up", shell_quote(f.at().1)),
         FaultKind::Silent => format!("nft delete table netdev {NFT_TABLE}"),
     }
 }
@@ -53,7 +53,7 @@ fn in_place_test(f: &Fault) -> String {
     match f.kind {
         FaultKind::Down => format!(
             "! ip -o link show dev {} | grep -q '[<,]UP[,>]'",
-            shell_quote(&f.port)
+            shell_quote(f.at().1)
         ),
         FaultKind::Silent => format!("nft list table netdev {NFT_TABLE} >/dev/null 2>&1"),
     }
@@ -99,7 +99,7 @@ pub fn mgmt_check_script(ports: &[&str]) -> String {
 /// `max_secs`. Prints `@@at <time>` once the fault is in place;
 /// `@@refused <why>` and exit [`REFUSED`] if it changed nothing.
 pub fn inject_script(f: &Fault, unit: &str, max_secs: u32) -> String {
-    let port = shell_quote(&f.port);
+    let port = shell_quote(f.at().1);
     let undo = remove_command(f);
     format!(
         r#"export LC_ALL=C
@@ -208,12 +208,16 @@ mod tests {
     }
 
     #[test]
-    fn silent_is_an_ingress_drop_removed_as_a_table() {
+    fn silent_is_an_egress_drop_on_the_peer_removed_as_a_table() {
+        // n2:en05 silent: n3 (the other end) stops sending on its en05.
         let f = fault(FaultKind::Silent);
+        assert_eq!((f.node, f.port.as_str()), (0, "en05"));
+        assert_eq!(f.at(), (1, "en05"));
         let s = inject_script(&f, "u", 20);
         assert!(s.contains(
-            "'    type filter hook ingress device \"en05\" priority -500; policy drop;'"
+            "'    type filter hook egress device \"en05\" priority -500; policy drop;'"
         ));
+        assert!(!s.contains("hook ingress"), "{s}");
         assert!(s.contains("/bin/sh -c 'nft delete table netdev tbmesh_failover'"));
         let r = restore_script(&f, "u");
         assert!(
@@ -223,6 +227,9 @@ mod tests {
         assert!(r.contains(
             "if nft list table netdev tbmesh_failover >/dev/null 2>&1; then nft delete table"
         ));
+        // Down stays on the faulted end itself.
+        let d = fault(FaultKind::Down);
+        assert_eq!(d.at(), (0, "en05"));
     }
 
     #[test]

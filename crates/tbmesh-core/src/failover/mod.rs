@@ -25,8 +25,12 @@ pub enum FaultKind {
     /// The port taken down on one end (`ip link set dev X down`): the peer
     /// loses carrier, as with a pulled cable.
     Down,
-    /// The port drops everything it receives (an nftables netdev ingress
-    /// drop), carrier up on both ends: a one-sided failure.
+    /// The port receives nothing, carrier up on both ends: a one-sided
+    /// failure. Put in place on the *peer*: an nftables netdev egress drop
+    /// on the other end of the cable, which also stops what the peer sends
+    /// through packet sockets (fabricd's IS-IS hellos), so the port is as
+    /// deaf as a broken one. An ingress drop on the port itself is not:
+    /// packet sockets see frames before the netdev ingress hook.
     Silent,
 }
 
@@ -60,6 +64,16 @@ impl Fault {
 
     pub fn end_label(&self, c: &Cluster) -> String {
         format!("{}:{}", c.node_name(self.node), self.port)
+    }
+
+    /// The node and port where the fault is put in place: the faulted end
+    /// for `down`, the other end of the cable for `silent` (see
+    /// [`FaultKind::Silent`]).
+    pub fn at(&self) -> (NodeIdx, &str) {
+        match self.kind {
+            FaultKind::Down => (self.node, &self.port),
+            FaultKind::Silent => (self.peer, &self.peer_port),
+        }
     }
 }
 

@@ -318,7 +318,7 @@ fn run_case(
         error: None,
     };
     let probe_secs = LEAD_SECS + plan.fault_secs + plan.after_secs + 1;
-    let node = session.nodes[f.node].as_ref();
+    let node = session.nodes[f.at().0].as_ref();
     let (probes, fault_at, restore) = std::thread::scope(|s| {
         let handles: Vec<_> = session
             .all()

@@ -129,16 +129,24 @@ fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node
     assert_eq!(ends, ["n2:en05", "n2:en05", "n3:en05"]);
     // A pulled cable: the pair reroutes through n4 while it is out.
     assert!(got[0].1, "traffic did not resume during down: {doc}");
-    // Silent: measured on main with BFD (bfd = true) and before it, the
-    // pair is black-holed at the end of the fault either way (with BFD the
-    // adjacency goes down after ~1 s and traffic resumes, then comes back
-    // up while the peer still hears hellos; see docs/performance.md). The
-    // command must say so: status 1 and the pairs in `black_holed`.
+    // Silent (the faulted end receives nothing; put in place as an egress
+    // drop on the other end): with BFD the adjacency goes down on both ends
+    // and the pair reroutes through n4 for the rest of the fault, in both
+    // directions — no black hole. Without BFD the end that still hears
+    // hellos keeps the adjacency until its hold time and the command must
+    // report a black hole (status 1).
     let holes = doc["black_holed"].as_array().map_or(0, Vec::len);
     log(&format!(
-        "bfd {bfd}: silent resumed for good: {} / {}; black-holed pairs: {holes}",
+        "bfd {bfd}: silent resumed: {} / {}; black-holed pairs: {holes}",
         got[1].1, got[2].1
     ));
+    if bfd {
+        assert!(
+            got[1].1 && got[2].1,
+            "silent: traffic between the cable's ends did not resume during the fault: {doc}"
+        );
+        assert_eq!(holes, 0, "{doc}");
+    }
     assert_eq!(status, Some(if holes == 0 { 0 } else { 1 }), "{doc}");
     no_fault_left(&lab, &[("n2", "en05"), ("n3", "en05")]);
     let saved: Vec<_> = std::fs::read_dir(state.path().join("tbmesh/lab"))
@@ -149,7 +157,8 @@ fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node
     assert_eq!(saved.len(), 1);
 
     // tbmesh killed (with its ssh connections) during a fault: the node's
-    // timer removes the fault by itself.
+    // timer removes the fault by itself. `n3:en06 silent` is put in place on
+    // the other end of that cable, n4:en05.
     let max = 10u64;
     let mut child = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
         .arg("-f")
@@ -178,10 +187,10 @@ fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node
             .success()
     };
     let waited = Instant::now();
-    while !fault_on("n3") {
+    while !fault_on("n4") {
         assert!(
             waited.elapsed() < Duration::from_secs(120),
-            "the fault never appeared on n3"
+            "the fault never appeared on n4"
         );
         assert!(
             child.try_wait().expect("polling tbmesh").is_none(),
@@ -197,8 +206,8 @@ fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node
         .expect("kill");
     assert!(killed.success());
     let _ = child.wait();
-    assert!(fault_on("n3"), "killing tbmesh must not remove the fault");
-    while fault_on("n3") {
+    assert!(fault_on("n4"), "killing tbmesh must not remove the fault");
+    while fault_on("n4") {
         assert!(
             faulted.elapsed() < Duration::from_secs(max + 10),
             "the node did not remove the fault within --max-fault-secs {max}"

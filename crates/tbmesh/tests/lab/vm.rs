@@ -145,4 +145,7 @@ fn vm_apply_renames_ports_live_and_at_boot_the_mesh_survives_a_reboot_and_cables
     assert!(lab.port("n2", "en05").1, "a silent port keeps its carrier");
     lab.link("n2:en05", LinkAction::Heal);
     mesh_reachable(&lab, 65520, Duration::from_secs(60));
+
+    // tbmesh failover-test on the VMs: down and silent on n2:en05.
+    crate::failover::vm_case(&lab, &spec);
 }

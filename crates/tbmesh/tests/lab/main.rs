@@ -10,6 +10,7 @@ mod failover;
 mod ops;
 mod package;
 mod pve_sdn;
+mod resilience;
 mod safety;
 mod shared;
 mod support;

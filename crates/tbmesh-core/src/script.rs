@@ -389,7 +389,10 @@ mod tests {
         let s = links_phase(Some(120));
         let unit = "tbmesh-confirm-20261202T000000Z-links";
         let first = s
-            .find(&format!("--unit {unit} --on-active={}s", 120 + STEPS_ALLOWANCE))
+            .find(&format!(
+                "--unit {unit} --on-active={}s",
+                120 + STEPS_ALLOWANCE
+            ))
             .expect("armed with the steps' allowance");
         let write = s.find("put /etc/systemd/network/").expect("the write");
         let step = s.find("out=$(update-initramfs").expect("the step");
@@ -397,7 +400,10 @@ mod tests {
             .find(&format!("--unit {unit} --on-active=120s"))
             .expect("armed again for the confirm timeout");
         let done = s.find(&format!("echo {MARK_DONE}")).expect("done marker");
-        assert!(first < write && write < step && step < again && again < done, "{s}");
+        assert!(
+            first < write && write < step && step < again && again < done,
+            "{s}"
+        );
         // Not armed again when the timer already fired during the steps.
         let fired = s.find("if [ -e \"$b/rolled-back\" ] || systemctl is-active --quiet");
         assert!(fired.is_some_and(|f| step < f && f < again), "{s}");
@@ -405,7 +411,11 @@ mod tests {
             .args(["-n", "-c", &s])
             .output()
             .expect("bash");
-        assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+        assert!(
+            syntax.status.success(),
+            "{}",
+            String::from_utf8_lossy(&syntax.stderr)
+        );
     }
 
     #[test]

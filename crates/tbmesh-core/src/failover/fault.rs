@@ -214,9 +214,9 @@ mod tests {
         assert_eq!((f.node, f.port.as_str()), (0, "en05"));
         assert_eq!(f.at(), (1, "en05"));
         let s = inject_script(&f, "u", 20);
-        assert!(s.contains(
-            "'    type filter hook egress device \"en05\" priority -500; policy drop;'"
-        ));
+        assert!(
+            s.contains("'    type filter hook egress device \"en05\" priority -500; policy drop;'")
+        );
         assert!(!s.contains("hook ingress"), "{s}");
         assert!(s.contains("/bin/sh -c 'nft delete table netdev tbmesh_failover'"));
         let r = restore_script(&f, "u");

@@ -81,8 +81,53 @@ pub fn local_blocks(c: &Cluster, i: usize) -> Vec<(String, Vec<String>)> {
     v
 }
 
+/// bfdd's `bfd` block when `[fabric] bfd_interval` or `bfd_multiplier` is
+/// set: a profile with the timers, and one `peer` per port with the key
+/// fabricd registers its session under (peer router address, own router
+/// address, port), so the session fabricd asks for takes the profile's
+/// timers (fabricd itself has no `bfd profile` command). `None` when FRR's
+/// defaults (300 ms x 3) apply. Ends with its `!`.
+pub fn bfd_block(c: &Cluster, i: usize) -> Option<String> {
+    let f = &c.spec.fabric;
+    if !f.bfd || (f.bfd_interval.is_none() && f.bfd_multiplier.is_none()) {
+        return None;
+    }
+    let mut s = format!("bfd\n profile {BFD_PROFILE}\n");
+    if let Some(m) = &f.bfd_multiplier {
+        let _ = writeln!(s, "  detect-multiplier {}", m.value);
+    }
+    if let Some(v) = &f.bfd_interval {
+        let _ = writeln!(
+            s,
+            "  receive-interval {0}\n  transmit-interval {0}",
+            v.value
+        );
+    }
+    s.push_str(" exit\n !\n");
+    let own = c.router_ips[i];
+    let mut ports: Vec<&str> = c.nodes()[i]
+        .ports
+        .iter()
+        .map(|p| p.name.value.as_str())
+        .collect();
+    ports.sort_unstable();
+    for p in ports {
+        let Some(peer) = c.peer(i, p) else { continue };
+        let _ = write!(
+            s,
+            " peer {} local-address {own} interface {p}\n  profile {BFD_PROFILE}\n exit\n !\n",
+            c.router_ips[peer.node]
+        );
+    }
+    s.push_str("exit\n!\n");
+    Some(s)
+}
+
+/// The bfdd profile of [`bfd_block`].
+pub const BFD_PROFILE: &str = "tbmesh";
+
 /// /etc/frr/frr.conf.local (`pve-sdn` mode): tbmesh's blocks, which Proxmox
-/// merges into the frr.conf it generates.
+/// merges into the frr.conf it generates (the `bfd` block it appends).
 pub fn frr_conf_local(c: &Cluster, i: usize) -> String {
     let mut s = format!("! {MANAGED}\n");
     for (head, lines) in local_blocks(c, i) {
@@ -93,6 +138,9 @@ pub fn frr_conf_local(c: &Cluster, i: usize) -> String {
         s.push_str("exit\n");
     }
     s.push_str("!\n");
+    if let Some(b) = bfd_block(c, i) {
+        s.push_str(&b);
+    }
     s
 }
 
@@ -212,10 +260,11 @@ pub fn frr_fabric_part(c: &Cluster, i: usize) -> String {
 /// The whole /etc/frr/frr.conf for node `i` (`frr` mode).
 pub fn frr_conf(c: &Cluster, i: usize, opts: &RenderOptions) -> String {
     format!(
-        "! {MANAGED}\nfrr version {}\nfrr defaults datacenter\nhostname {}\nlog syslog informational\nservice integrated-vtysh-config\n{}!\nline vty\n",
+        "! {MANAGED}\nfrr version {}\nfrr defaults datacenter\nhostname {}\nlog syslog informational\nservice integrated-vtysh-config\n{}!\n{}line vty\n",
         opts.frr_version,
         c.node_name(i),
-        merge_blocks(&frr_fabric_part(c, i), &local_blocks(c, i))
+        merge_blocks(&frr_fabric_part(c, i), &local_blocks(c, i)),
+        bfd_block(c, i).unwrap_or_default()
     )
 }
 

@@ -118,6 +118,11 @@ pub struct FabricSection {
     /// BFD on every fabric port (`openfabric bfd`, bfdd): a port that stops
     /// passing traffic in one direction is dropped in under a second.
     pub bfd: bool,
+    /// BFD transmit and receive interval in ms (bfdd's `transmit-interval`
+    /// / `receive-interval`); `None`: FRR's default, 300.
+    pub bfd_interval: Option<Sp<u32>>,
+    /// BFD detect multiplier; `None`: FRR's default, 3.
+    pub bfd_multiplier: Option<Sp<u32>>,
     pub link_prefix: Option<Sp<Ipv4Net>>,
     pub router_interface: Sp<RouterInterface>,
     /// Driver matched by `.link` files of renamed ports, unless a port says otherwise.

@@ -11,6 +11,9 @@ use toml_edit::{ImDocument, Item, TableLike, Value};
 pub const MTU_RANGE: (u32, u32) = (1280, 65520);
 pub const INTERVAL_RANGE: (u32, u32) = (1, 600);
 pub const MULTIPLIER_RANGE: (u32, u32) = (2, 100);
+/// bfdd's ranges: `receive-interval`/`transmit-interval` (ms), `detect-multiplier`.
+pub const BFD_INTERVAL_RANGE: (u32, u32) = (10, 60000);
+pub const BFD_MULTIPLIER_RANGE: (u32, u32) = (2, 255);
 pub const DEFAULT_MTU: u32 = 65520;
 pub const DEFAULT_PORT_DRIVER: &str = "thunderbolt-net";
 /// Longest interface name Linux accepts.
@@ -358,6 +361,8 @@ impl Parser {
                 "hello_multiplier",
                 "csnp_interval",
                 "bfd",
+                "bfd_interval",
+                "bfd_multiplier",
                 "link_prefix",
                 "router_interface",
                 "port_driver",
@@ -390,6 +395,8 @@ impl Parser {
         let hello_multiplier = self.int(&t, "hello_multiplier", MULTIPLIER_RANGE);
         let csnp_interval = self.int(&t, "csnp_interval", INTERVAL_RANGE);
         let bfd = self.boolean(&t, "bfd").unwrap_or(true);
+        let bfd_interval = self.int(&t, "bfd_interval", BFD_INTERVAL_RANGE);
+        let bfd_multiplier = self.int(&t, "bfd_multiplier", BFD_MULTIPLIER_RANGE);
         let link_prefix = self.parsed(&t, "link_prefix", false, mesh_prefix);
         let router_interface = match self.parsed(&t, "router_interface", false, |s| match s {
             "dummy" => Ok(RouterInterface::Dummy),
@@ -449,6 +456,8 @@ impl Parser {
             hello_multiplier,
             csnp_interval,
             bfd,
+            bfd_interval,
+            bfd_multiplier,
             link_prefix,
             router_interface: router_interface?,
             port_driver: port_driver?,

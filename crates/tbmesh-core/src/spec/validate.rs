@@ -399,6 +399,24 @@ impl Validator {
         spec: &Spec,
     ) -> Option<Vec<(crate::net::Ipv4Net, crate::net::Ipv4Net)>> {
         let f = &spec.fabric;
+        if !f.bfd || f.mode.value == FabricMode::Static {
+            let why = if f.bfd {
+                "static mode runs no BFD"
+            } else {
+                "bfd = false"
+            };
+            for (key, v) in [
+                ("bfd_interval", &f.bfd_interval),
+                ("bfd_multiplier", &f.bfd_multiplier),
+            ] {
+                if let Some(v) = v {
+                    self.diags.push(
+                        Diagnostic::warning(v.span.clone(), format!("{key} has no effect: {why}"))
+                            .hint(format!("remove {key}")),
+                    );
+                }
+            }
+        }
         if f.mode.value == FabricMode::PveSdn && f.router_interface.value == RouterInterface::Lo {
             self.err(
                 Diagnostic::error(

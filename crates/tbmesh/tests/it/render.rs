@@ -300,6 +300,39 @@ fn pve_sdn_mode_puts_bfd_and_timers_in_frr_conf_local_and_bfd_can_be_off() {
     assert!(!steps.contains("bfdd=yes"), "{steps}");
 }
 
+/// `bfd_interval` / `bfd_multiplier`: a bfdd profile, and a `peer` per port
+/// keyed as fabricd registers its session (peer router address, own router
+/// address, port), so fabricd's session takes the profile's timers.
+#[test]
+fn bfd_timers_become_a_profile_and_one_peer_per_port_in_both_modes() {
+    let bfd_n2 = "bfd\n profile tbmesh\n  detect-multiplier 4\n  receive-interval 100\n  transmit-interval 100\n exit\n !\n peer 10.100.0.13 local-address 10.100.0.12 interface en05\n  profile tbmesh\n exit\n !\n peer 10.100.0.14 local-address 10.100.0.12 interface en06\n  profile tbmesh\n exit\n !\nexit\n!\n";
+    let timers = |mode: &str| {
+        in_mode("ms01-3node", mode).replace(
+            "csnp_interval = 5",
+            "csnp_interval = 5\nbfd_interval = 100\nbfd_multiplier = 4",
+        )
+    };
+    let (_out, dir) = render_to(&timers("frr"));
+    let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
+    assert!(
+        conf.ends_with(&format!(
+            "ip protocol openfabric route-map pve_openfabric\n!\n{bfd_n2}line vty\n"
+        )),
+        "{conf}"
+    );
+    let (_out, dir) = render_to(&timers("pve-sdn"));
+    let local = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf.local"))
+        .expect("frr.conf.local");
+    assert!(local.ends_with(&format!("exit\n!\n{bfd_n2}")), "{local}");
+    // Without timers: FRR's defaults, no bfd block at all.
+    let (_out, dir) = render_to(&in_mode("ms01-3node", "frr"));
+    let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
+    assert!(
+        !conf.contains("\nbfd\n") && !conf.contains("profile"),
+        "{conf}"
+    );
+}
+
 #[test]
 fn frr_mode_interfaces_match_what_pve_generates_plus_mtu() {
     let (_out, dir) = render_to(&in_mode("ms01-3node", "frr"));

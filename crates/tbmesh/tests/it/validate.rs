@@ -279,6 +279,34 @@ fn hello_multiplier_range() {
 }
 
 #[test]
+fn bfd_timer_ranges_and_timers_without_bfd() {
+    for bad in [
+        "bfd_interval = 9",
+        "bfd_interval = 60001",
+        "bfd_multiplier = 1",
+        "bfd_multiplier = 256",
+    ] {
+        let text = edit(
+            &reference(),
+            "csnp_interval = 5",
+            &format!("csnp_interval = 5\n{bad}"),
+        );
+        refused(&text, &bad.replace("= ", "= |"), 0, "is out of range");
+    }
+    let text = edit(
+        &reference(),
+        "csnp_interval = 5",
+        "csnp_interval = 5\nbfd_interval = 100\nbfd_multiplier = 3",
+    );
+    let out = Test::new().spec(&text).args(["validate"]).run();
+    out.status(0);
+    assert!(!out.stderr.contains("bfd_"), "{}", out.stderr);
+    let off = edit(&text, "csnp_interval = 5", "csnp_interval = 5\nbfd = false");
+    warns(&off, "bfd_interval has no effect: bfd = false");
+    warns(&off, "bfd_multiplier has no effect: bfd = false");
+}
+
+#[test]
 fn malformed_pci_address() {
     let text = edit(&reference(), "\"0000:00:0d.3\"", "\"00:0d.3\"");
     refused(&text, "\"00:0d.3\"", 0, "is not a PCI address");

@@ -270,7 +270,10 @@ pub fn vm_case(lab: &TestLab, spec: &Path) {
     let holes = doc["black_holed"].as_array().map_or(0, Vec::len);
     log(&format!("VM: bfd {bfd}, black-holed pairs: {holes}"));
     if bfd {
-        assert!(got[1].1 && got[2].1, "silent: traffic did not resume: {doc}");
+        assert!(
+            got[1].1 && got[2].1,
+            "silent: traffic did not resume: {doc}"
+        );
         assert_eq!(holes, 0, "{doc}");
     }
     assert_eq!(status, Some(if holes == 0 { 0 } else { 1 }), "{doc}");

@@ -21,7 +21,12 @@ fn wait_verified(spec: &Path, within: Duration) -> f64 {
     let started = Instant::now();
     loop {
         let out = tbmesh(
-            &["-f", spec.to_str().expect("utf-8 path"), "verify", "--failed"],
+            &[
+                "-f",
+                spec.to_str().expect("utf-8 path"),
+                "verify",
+                "--failed",
+            ],
             &[],
         );
         if out.status.success() {
@@ -109,5 +114,8 @@ fn reboots_of_random_nodes_and_a_cold_boot_heal_without_hands() {
     );
     assert!(out.status.success(), "plan failed");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plan --json");
-    assert_eq!(v["changes"], 0, "boots must not undo what tbmesh wrote: {v}");
+    assert_eq!(
+        v["changes"], 0,
+        "boots must not undo what tbmesh wrote: {v}"
+    );
 }

@@ -81,29 +81,29 @@ pub fn local_blocks(c: &Cluster, i: usize) -> Vec<(String, Vec<String>)> {
     v
 }
 
-/// bfdd's `bfd` block when `[fabric] bfd_interval` or `bfd_multiplier` is
-/// set: a profile with the timers, and one `peer` per port with the key
-/// fabricd registers its session under (peer router address, own router
-/// address, port), so the session fabricd asks for takes the profile's
-/// timers (fabricd itself has no `bfd profile` command). `None` when FRR's
-/// defaults (300 ms x 3) apply. Ends with its `!`.
+/// bfdd's `bfd` block when `[fabric] bfd` is on: a profile with the timers
+/// (`bfd_interval`, default [`DEFAULT_BFD_INTERVAL`] ms; `bfd_multiplier`,
+/// default 3) and one `peer` per port with the key fabricd registers its
+/// session under (peer router address, own router address, port), so the
+/// session fabricd asks for takes the profile's timers (fabricd itself has
+/// no `bfd profile` command, and FRR's own default is 300 ms x 3). Ends
+/// with its `!`.
 pub fn bfd_block(c: &Cluster, i: usize) -> Option<String> {
     let f = &c.spec.fabric;
-    if !f.bfd || (f.bfd_interval.is_none() && f.bfd_multiplier.is_none()) {
+    if !f.bfd {
         return None;
     }
-    let mut s = format!("bfd\n profile {BFD_PROFILE}\n");
-    if let Some(m) = &f.bfd_multiplier {
-        let _ = writeln!(s, "  detect-multiplier {}", m.value);
-    }
-    if let Some(v) = &f.bfd_interval {
-        let _ = writeln!(
-            s,
-            "  receive-interval {0}\n  transmit-interval {0}",
-            v.value
-        );
-    }
-    s.push_str(" exit\n !\n");
+    let interval = f
+        .bfd_interval
+        .as_ref()
+        .map_or(DEFAULT_BFD_INTERVAL, |v| v.value);
+    let mult = f
+        .bfd_multiplier
+        .as_ref()
+        .map_or(DEFAULT_BFD_MULTIPLIER, |v| v.value);
+    let mut s = format!(
+        "bfd\n profile {BFD_PROFILE}\n  detect-multiplier {mult}\n  receive-interval {interval}\n  transmit-interval {interval}\n exit\n !\n"
+    );
     let own = c.router_ips[i];
     let mut ports: Vec<&str> = c.nodes()[i]
         .ports
@@ -122,6 +122,12 @@ pub fn bfd_block(c: &Cluster, i: usize) -> Option<String> {
     s.push_str("exit\n!\n");
     Some(s)
 }
+
+/// BFD interval (ms) when the spec gives none: detection in 0.3 s, so a
+/// one-sided failure reroutes within ~0.6 s and a pulled cable within
+/// ~0.3 s on the lab (docs/performance.md); FRR's own default is 300.
+pub const DEFAULT_BFD_INTERVAL: u32 = 100;
+pub const DEFAULT_BFD_MULTIPLIER: u32 = 3;
 
 /// The bfdd profile of [`bfd_block`].
 pub const BFD_PROFILE: &str = "tbmesh";

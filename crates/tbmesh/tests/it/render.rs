@@ -296,6 +296,7 @@ fn pve_sdn_mode_puts_bfd_and_timers_in_frr_conf_local_and_bfd_can_be_off() {
         .expect("frr.conf.local");
     assert!(!local.contains("bfd"), "{local}");
     assert!(local.contains(" lsp-gen-interval 1\n"));
+    assert!(!local.contains("profile"), "{local}");
     let steps = std::fs::read_to_string(dir.join("nodes/n2/steps.txt")).expect("steps");
     assert!(!steps.contains("bfdd=yes"), "{steps}");
 }
@@ -324,8 +325,18 @@ fn bfd_timers_become_a_profile_and_one_peer_per_port_in_both_modes() {
     let local = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf.local"))
         .expect("frr.conf.local");
     assert!(local.ends_with(&format!("exit\n!\n{bfd_n2}")), "{local}");
-    // Without timers: FRR's defaults, no bfd block at all.
+    // Without timers: tbmesh's defaults, 100 ms x 3.
     let (_out, dir) = render_to(&in_mode("ms01-3node", "frr"));
+    let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
+    let defaults = bfd_n2.replace("detect-multiplier 4", "detect-multiplier 3");
+    assert!(
+        conf.ends_with(&format!("!\n{defaults}line vty\n")),
+        "{conf}"
+    );
+    // BFD off: no bfd block.
+    let off =
+        in_mode("ms01-3node", "frr").replace("csnp_interval = 5", "csnp_interval = 5\nbfd = false");
+    let (_out, dir) = render_to(&off);
     let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
     assert!(
         !conf.contains("\nbfd\n") && !conf.contains("profile"),

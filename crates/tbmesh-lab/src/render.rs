@@ -67,7 +67,9 @@ pub fn tbmesh_spec(input: &SpecInput<'_>) -> String {
     if input.backend_name == "vm" {
         // TCG emulates the VMs' CPU 10-50x slower than hardware: BFD's
         // default 100 ms x 3 would flap whenever the host is busy.
-        s.push_str("# TCG-emulated CPUs: FRR's BFD default, not tbmesh's 100 ms\nbfd_interval = 300\n");
+        s.push_str(
+            "# TCG-emulated CPUs: FRR's BFD default, not tbmesh's 100 ms\nbfd_interval = 300\n",
+        );
     }
     let _ = writeln!(s, "router_interface = {}", quote(input.router_interface));
     if let Some(driver) = input.port_driver {

@@ -48,6 +48,17 @@ pub fn render_node(c: &Cluster, i: usize, opts: &RenderOptions, r: &mut NodeRend
     }
 }
 
+/// Node `i`'s port names, sorted (as Proxmox orders its interface blocks).
+fn sorted_ports(c: &Cluster, i: usize) -> Vec<&str> {
+    let mut ports: Vec<&str> = c.nodes()[i]
+        .ports
+        .iter()
+        .map(|p| p.name.value.as_str())
+        .collect();
+    ports.sort_unstable();
+    ports
+}
+
 /// What tbmesh adds to the config Proxmox VE generates, per block (`router
 /// openfabric <f>` or `interface <port>`), in block order:
 /// - `lsp-gen-interval 1`: fabricd's default (30 s) holds back a node's
@@ -64,14 +75,7 @@ pub fn local_blocks(c: &Cluster, i: usize) -> Vec<(String, Vec<String>)> {
         vec![" lsp-gen-interval 1".to_string()],
     )];
     if f.bfd {
-        // Sorted by name, as Proxmox orders its interface blocks.
-        let mut ports: Vec<&str> = c.nodes()[i]
-            .ports
-            .iter()
-            .map(|p| p.name.value.as_str())
-            .collect();
-        ports.sort_unstable();
-        for p in ports {
+        for p in sorted_ports(c, i) {
             v.push((
                 format!("interface {p}"),
                 vec![" openfabric bfd".to_string()],
@@ -105,13 +109,7 @@ pub fn bfd_block(c: &Cluster, i: usize) -> Option<String> {
         "bfd\n profile {BFD_PROFILE}\n  detect-multiplier {mult}\n  receive-interval {interval}\n  transmit-interval {interval}\n exit\n !\n"
     );
     let own = c.router_ips[i];
-    let mut ports: Vec<&str> = c.nodes()[i]
-        .ports
-        .iter()
-        .map(|p| p.name.value.as_str())
-        .collect();
-    ports.sort_unstable();
-    for p in ports {
+    for p in sorted_ports(c, i) {
         let Some(peer) = c.peer(i, p) else { continue };
         let _ = write!(
             s,

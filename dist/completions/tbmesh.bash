@@ -250,7 +250,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__bench)
-            opts="-f -h --seconds --force --spec --json --accept-new-host-keys --help"
+            opts="-f -h --seconds --force --ceph --spec --json --accept-new-host-keys --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

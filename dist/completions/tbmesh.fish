@@ -97,9 +97,10 @@ complete -c tbmesh -n "__fish_tbmesh_using_subcommand report" -s f -l spec -d 'T
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand report" -l json -d 'Print one JSON document (or a stream of JSON events) for programs'
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand report" -l accept-new-host-keys -d 'Accept the host key of a node never connected to before (its fingerprint is printed); a changed key is always refused'
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand report" -s h -l help -d 'Print help'
-complete -c tbmesh -n "__fish_tbmesh_using_subcommand bench" -l seconds -d 'Seconds of each iperf3 run' -r
+complete -c tbmesh -n "__fish_tbmesh_using_subcommand bench" -l seconds -d 'Seconds of each iperf3 run (and of each rados bench phase)' -r
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand bench" -s f -l spec -d 'The cluster spec [default: ./tbmesh.toml]' -r -F
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand bench" -l force -d 'Benchmark even when verify finds failures'
+complete -c tbmesh -n "__fish_tbmesh_using_subcommand bench" -l ceph -d 'Also rados bench write, seq and rand (4 MiB objects, 16 threads, --seconds each) on a temporary pool deleted after'
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand bench" -l json -d 'Print one JSON document (or a stream of JSON events) for programs'
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand bench" -l accept-new-host-keys -d 'Accept the host key of a node never connected to before (its fingerprint is printed); a changed key is always refused'
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand bench" -s h -l help -d 'Print help'

@@ -98,12 +98,15 @@ pub enum Command {
     },
     /// Measure every cable (iperf3, both directions) and every pair (DF pings) against line rate (reads hosts; nothing survives the run)
     Bench {
-        /// Seconds of each iperf3 run
+        /// Seconds of each iperf3 run (and of each rados bench phase)
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=300), value_name = "SECS")]
         seconds: u32,
         /// Benchmark even when verify finds failures
         #[arg(long)]
         force: bool,
+        /// Also rados bench write, seq and rand (4 MiB objects, 16 threads, --seconds each) on a temporary pool deleted after
+        #[arg(long)]
+        ceph: bool,
     },
     /// Inject one fault at a time on the fabric's cables (down, one-sided
     /// silent), measure the longest gap per pair, restore, verify (temporary changes)

@@ -12,6 +12,7 @@ mod progress;
 mod pve_api;
 mod results;
 mod session;
+mod signals;
 mod specfile;
 mod transport;
 

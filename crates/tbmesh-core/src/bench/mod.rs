@@ -6,8 +6,10 @@
 pub mod eval;
 pub mod iperf;
 pub mod ping;
+pub mod rados;
 pub mod script;
 
 pub use eval::{evaluate, line_rate, Flag, LineRate, Thresholds};
 pub use iperf::{parse_iperf, Throughput};
 pub use ping::{parse_ping, Latency};
+pub use rados::{parse_rados, RadosFigures};

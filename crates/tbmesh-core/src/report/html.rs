@@ -30,6 +30,7 @@ pub fn render(c: &Cluster, inputs: &Inputs) -> String {
     latency(&mut o, inputs.bench.as_ref(), lab);
     verify(&mut o, inputs.verify.as_ref());
     ceph(&mut o, inputs.verify.as_ref());
+    ceph_bench(&mut o, inputs.bench.as_ref(), lab);
     failover(&mut o, inputs.failover.as_ref());
     let _ = write!(
         o,
@@ -282,7 +283,60 @@ fn ceph(o: &mut String, v: Option<&Saved>) {
         }
         o.push_str("</tbody></table>\n");
     }
-    o.push_str("<p class=\"missing\">Ceph bench figures: <code>tbmesh bench --ceph</code> (rados bench) is not implemented yet.</p>\n</section>\n");
+    o.push_str("</section>\n");
+}
+
+/// rados bench figures of the newest bench, when it ran with `--ceph`.
+fn ceph_bench(o: &mut String, b: Option<&Saved>, lab: bool) {
+    let _ = writeln!(
+        o,
+        "<section id=\"ceph-bench\"><h2>Ceph bench{}</h2>",
+        if lab { " (lab figures)" } else { "" }
+    );
+    let Some(ceph) = b.and_then(|b| b.doc.get("ceph")).filter(|c| !c.is_null()) else {
+        missing(o, "bench result with Ceph figures", "tbmesh bench --ceph");
+        o.push_str("</section>\n");
+        return;
+    };
+    if let Some(b) = b {
+        o.push_str(&when(b));
+    }
+    let num = |v: Option<&Value>| {
+        v.and_then(Value::as_u64)
+            .map_or("-".to_string(), |x| x.to_string())
+    };
+    let _ = writeln!(
+        o,
+        "<p>rados bench, {} s per phase, {} MiB objects, {} threads, on the temporary pool {} (size {}), deleted after: {}.</p>",
+        num(ceph.get("test_seconds")),
+        ceph.get("object_bytes").and_then(Value::as_u64).unwrap_or(0) / (1024 * 1024),
+        num(ceph.get("threads")),
+        xml(s(ceph, "pool")),
+        num(ceph.get("size")),
+        if ceph.get("cleanup").and_then(|c| c.get("pool_deleted")).and_then(Value::as_bool) == Some(true) { "yes" } else { "NO" }
+    );
+    o.push_str("<table><thead><tr><th>phase</th><th>MB/s</th><th>IOPS</th><th>avg latency ms</th><th>max latency ms</th></tr></thead><tbody>\n");
+    for p in arr(ceph, "phases") {
+        let res = p.get("result").unwrap_or(&Value::Null);
+        let f = |k: &str| {
+            res.get(k)
+                .and_then(Value::as_f64)
+                .map_or("-".to_string(), |x| format!("{x:.1}"))
+        };
+        let first = match p.get("error").and_then(Value::as_str) {
+            Some(e) => format!("failed: {}", xml(e)),
+            None => f("mb_per_s"),
+        };
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"n\">{first}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            xml(s(p, "phase")),
+            f("iops"),
+            f("avg_latency_ms"),
+            f("max_latency_ms")
+        );
+    }
+    o.push_str("</tbody></table>\n</section>\n");
 }
 
 fn failover(o: &mut String, f: Option<&Saved>) {

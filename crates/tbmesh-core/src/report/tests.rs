@@ -101,3 +101,28 @@ fn odd_documents_render() {
     );
     assert!(page.contains("3 checks, 3 failed"));
 }
+
+#[test]
+fn ceph_bench_figures_are_shown_per_phase() {
+    let mut b = bench_doc();
+    b["ceph"] = json!({"pool": "tbmesh-bench-20261201t230000z", "size": 3, "test_seconds": 10,
+        "object_bytes": 4194304, "threads": 16, "cleanup": {"pool_deleted": true, "error": null},
+        "phases": [
+            {"phase": "write", "error": null, "result": {"mb_per_s": 123.4, "iops": 30.9,
+                "avg_latency_ms": 517.2, "max_latency_ms": 1201.5}},
+            {"phase": "seq", "error": null, "result": {"mb_per_s": 456.7, "iops": 114.2,
+                "avg_latency_ms": 139.0, "max_latency_ms": 402.0}},
+            {"phase": "rand", "error": "rados bench failed: timeout"}]});
+    let page = render(&ms01(), &inputs(None, Some(b)));
+    assert!(page.contains("<h2>Ceph bench (lab figures)</h2>"));
+    assert!(page.contains("tbmesh-bench-20261201t230000z (size 3), deleted after: yes"));
+    assert!(page.contains("<td>write</td><td class=\"n\">123.4</td><td class=\"n\">30.9</td><td class=\"n\">517.2</td><td class=\"n\">1201.5</td>"));
+    assert!(page.contains("<td>seq</td><td class=\"n\">456.7</td>"));
+    assert!(page.contains("<td>rand</td><td class=\"n\">failed: rados bench failed: timeout</td>"));
+
+    let page = render(&ms01(), &inputs(None, Some(bench_doc())));
+    assert!(
+        page.contains("tbmesh bench --ceph"),
+        "a bench without --ceph"
+    );
+}

@@ -19,7 +19,6 @@ use anyhow::anyhow;
 use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tbmesh_core::failover::fault::{self, Said};
 use tbmesh_core::failover::gaps::{self, Window};
@@ -97,15 +96,7 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
     let list = faults(c, only, &kinds).map_err(|e| {
         Fail::bad_input(anyhow!("--link: {e}")).hint("name one end of a cable of [fabric] links")
     })?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-    ] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))
-            .map_err(|e| Fail::failure(anyhow!("installing a signal handler: {e}")))?;
-    }
+    let stop = crate::signals::stop_flag()?;
     let session = Session::open(loaded, host)?;
     let c = &session.loaded.cluster;
     let mesh_only = args.mesh || c.spec.ceph.is_none();

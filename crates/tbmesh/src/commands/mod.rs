@@ -45,9 +45,20 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             verify::run(spec, failed, mesh, save, &host, printer)
         }
         Command::Report { out } => report::run(spec, &out, printer),
-        Command::Bench { seconds, force } => {
-            bench::run(spec, &bench::Options { seconds, force }, &host, printer)
-        }
+        Command::Bench {
+            seconds,
+            force,
+            ceph,
+        } => bench::run(
+            spec,
+            &bench::Options {
+                seconds,
+                force,
+                ceph,
+            },
+            &host,
+            printer,
+        ),
         Command::FailoverTest(a) => failover_test::run(spec, &a, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Preflight => preflight::run(spec, &host, printer),

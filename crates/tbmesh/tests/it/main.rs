@@ -2,6 +2,7 @@
 //! Everything here is offline (no host is contacted); the lab suite lives in
 //! `tests/lab/`.
 
+mod bench;
 mod diagram;
 mod failover;
 mod generated;

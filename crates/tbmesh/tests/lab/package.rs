@@ -3,17 +3,19 @@
 //! `tbmesh --version`, the man pages, bash completion through
 //! bash-completion's loader, the shipped example specs.
 //!
-//! The .deb is `TBMESH_TEST_DEB` when set (.ci/run builds it once before
-//! the tests); otherwise this test runs `cargo deb -p tbmesh` itself, a
-//! release build: about 5 minutes on 2 cores the first time, seconds when
-//! target/release is current.
+//! The .deb is `TBMESH_TEST_DEB` when set (.ci/run packages the debug
+//! binary it built, `cargo deb -p tbmesh --profile dev --no-build --fast`);
+//! otherwise this test runs `cargo deb -p tbmesh --profile dev --fast`
+//! itself (the debug build the tests use, so seconds, not the release
+//! build's minutes). It goes on the shared lab's first node and is purged
+//! after, leaving the node's package list as it was.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use tbmesh_core::shell::shell_quote;
-use tbmesh_lab::state::Backend;
 
+use crate::shared::{self, Level};
 use crate::support::{log, TestLab};
 
 fn repo() -> PathBuf {
@@ -33,16 +35,16 @@ fn deb() -> PathBuf {
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let start = std::time::Instant::now();
-    log("building the .deb: cargo deb -p tbmesh (a release build)");
+    log("building the .deb: cargo deb -p tbmesh --profile dev --fast");
     let out = Command::new(&cargo)
-        .args(["deb", "-p", "tbmesh"])
+        .args(["deb", "-p", "tbmesh", "--profile", "dev", "--fast"])
         .current_dir(repo())
         .stderr(Stdio::inherit())
         .output()
         .expect("running cargo deb");
     assert!(
         out.status.success(),
-        "cargo deb -p tbmesh failed ({}); is cargo-deb installed? `cargo install --locked cargo-deb` (.ci/run does it)",
+        "cargo deb -p tbmesh --profile dev --fast failed ({}); is cargo-deb installed? `cargo install --locked cargo-deb` (.ci/run does it)",
         out.status
     );
     // cargo-deb prints the path of the package it wrote as its last line.
@@ -81,8 +83,31 @@ fn names(field: &str) -> Vec<String> {
         .collect()
 }
 
+/// The installed packages of a node, one `name status` a line.
+const PACKAGES: &str = "dpkg-query -W -f='${Package} ${db:Status-Abbrev}\\n' | sort";
+
+/// Purges the package and the copied file when the test ends, passed or
+/// not, so the shared lab is left as it was found.
+struct Installed<'a> {
+    lab: &'a TestLab,
+    node: String,
+    file: String,
+}
+
+impl Drop for Installed<'_> {
+    fn drop(&mut self) {
+        let out = self.lab.ssh(
+            &self.node,
+            &format!(
+                "DEBIAN_FRONTEND=noninteractive apt-get purge -y tbmesh 2>&1; rm -f /tmp/{}",
+                shell_quote(&self.file)
+            ),
+        );
+        log(&String::from_utf8_lossy(&out.stdout));
+    }
+}
+
 #[test]
-#[ignore = "not in CI yet: installing cargo-deb and the release build it makes cost CI over 10 minutes on 2 cores (issue #13); run it with `cargo nextest run -p tbmesh --test lab --run-ignored only package` after `cargo install --locked cargo-deb`"]
 fn deb_installs_offline_on_debian_13_with_man_pages_and_bash_completion() {
     let deb = deb();
 
@@ -100,11 +125,21 @@ fn deb_installs_offline_on_debian_13_with_man_pages_and_bash_completion() {
         );
     }
     assert!(field(&deb, "Recommends").is_empty());
+    assert!(
+        field(&deb, "Maintainer").starts_with("tbmesh developers <"),
+        "no person is named"
+    );
     assert!(names(&field(&deb, "Suggests")).contains(&"systemd-container".to_string()));
 
-    // The smallest lab (2 nodes); the package goes on the first.
-    let lab = TestLab::up("tpkg", Backend::Container, 2);
+    // The shared lab: the package goes on its first node, and is purged.
+    let shared = shared::lab(Level::Mesh);
+    let lab: &TestLab = &shared;
     let node = lab.node_names()[0].clone();
+    let before = lab.sh(&node, PACKAGES);
+    assert!(
+        !before.lines().any(|l| l.starts_with("tbmesh ")),
+        "tbmesh is installed on {node} already: {before}"
+    );
 
     // Copy it over the lab's ssh (no scp/sftp needed on the node).
     let file = deb
@@ -125,6 +160,11 @@ fn deb_installs_offline_on_debian_13_with_man_pages_and_bash_completion() {
         .stdin(std::fs::File::open(&deb).expect("opening the .deb"))
         .status()
         .expect("running ssh");
+    let installed = Installed {
+        lab,
+        node: node.clone(),
+        file: file.clone(),
+    };
     assert!(status.success(), "copying the .deb to {node}");
 
     // As the README says (`apt install ./FILE.deb`). The node has no route
@@ -200,4 +240,16 @@ printf '%s\n' "${COMPREPLY[@]}"
         "tbmesh -f /usr/share/doc/tbmesh/examples/ms01-3node.toml validate",
     );
     assert!(validate.contains("is valid"), "{validate}");
+
+    // Purged: the node's packages as they were, no tbmesh files left.
+    drop(installed);
+    assert_eq!(lab.sh(&node, PACKAGES), before);
+    assert_eq!(
+        lab.sh(
+            &node,
+            "ls /usr/bin/tbmesh /usr/share/man/man1/tbmesh.1.gz /usr/share/doc/tbmesh /tmp/tbmesh_* 2>/dev/null; true"
+        )
+        .trim(),
+        ""
+    );
 }

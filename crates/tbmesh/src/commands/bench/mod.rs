@@ -3,6 +3,9 @@
 //! (tbmesh_core::bench). Changes nothing that survives the run: the iperf3
 //! servers are transient systemd units with a time limit, stopped at the end
 //! and stopped by systemd if tbmesh is interrupted or loses its connection.
+//! With `--ceph`, rados bench on a temporary pool (ceph.rs).
+
+mod ceph;
 
 use crate::commands::verify;
 use crate::exit::{CmdResult, ExitStatus, Fail};
@@ -27,6 +30,8 @@ const PINGS: u32 = 50;
 pub struct Options {
     pub seconds: u32,
     pub force: bool,
+    /// Also rados bench on a temporary pool.
+    pub ceph: bool,
 }
 
 pub fn run(
@@ -38,6 +43,13 @@ pub fn run(
     let started = Instant::now();
     let at = SystemTime::now();
     let loaded = specfile::load(spec, printer)?;
+    if opts.ceph && loaded.cluster.spec.ceph.is_none() {
+        return Err(Fail::bad_input(anyhow!(
+            "--ceph: {} has no [ceph] section, so there is no Ceph cluster to benchmark",
+            loaded.path.display()
+        ))
+        .hint("drop --ceph, or add [ceph] and run `tbmesh apply`"));
+    }
     let session = Session::open(loaded, host)?;
     let report = verify::check(&session, true, printer)?;
     if !report.ok() {
@@ -64,6 +76,16 @@ pub fn run(
         &kinds,
         printer,
     )?;
+    let ceph = if opts.ceph {
+        Some(ceph::run(
+            &session,
+            &results::timestamp(at),
+            opts.seconds,
+            printer,
+        )?)
+    } else {
+        None
+    };
     let lab = kinds
         .iter()
         .flatten()
@@ -80,6 +102,7 @@ pub fn run(
         "thresholds": Thresholds::default(),
         "links": links,
         "latency": latency,
+        "ceph": ceph,
         "seconds": started.elapsed().as_secs_f64(),
     });
     let saved = results::save(&c.spec.cluster.name, "bench", &doc)
@@ -94,7 +117,8 @@ pub fn run(
             saved.display()
         ));
     }
-    let failed = links.iter().chain(&latency).any(|r| !r["error"].is_null());
+    let failed = links.iter().chain(&latency).any(|r| !r["error"].is_null())
+        || ceph.as_ref().is_some_and(ceph::failed);
     Ok(if failed {
         ExitStatus::Failure
     } else {
@@ -385,6 +409,9 @@ fn text(doc: &Value) -> String {
         ]);
     }
     out.push_str(&t.render());
+    if !doc["ceph"].is_null() {
+        out.push_str(&ceph::text(&doc["ceph"], lab));
+    }
     out
 }
 

@@ -20,6 +20,7 @@ pub mod report;
 pub mod script;
 pub mod shell;
 pub mod spec;
+pub mod status;
 pub mod topology;
 pub mod trip;
 pub mod verify;

@@ -54,6 +54,12 @@ pub enum Command {
     },
     /// Is every node ready? A pass/warn/fail table per node: OS and kernel, Thunderbolt modules, IOMMU, corosync, time sync, FRR and Ceph, ports, disks, memory, management (reads hosts; exit 1 on a fail)
     Preflight,
+    /// The live state in one screen: per port carrier, speed, MTU, errors, drops and carrier changes, adjacencies, BFD, routes' next hops, Ceph health/OSDs/PGs (reads hosts; one round trip per node)
+    Status {
+        /// Refresh every SECS seconds until interrupted (drawn in place on a terminal)
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..=3600))]
+        watch: Option<u32>,
+    },
     /// Gather facts and show what apply would change: diffs and commands (reads hosts)
     Plan {
         /// Only these phases (repeatable) [default: links, network, fabric; ceph, tune with [ceph]]

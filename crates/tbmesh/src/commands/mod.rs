@@ -10,6 +10,7 @@ mod preflight;
 mod render;
 mod report;
 mod rollback;
+pub mod status;
 mod validate;
 mod verify;
 
@@ -51,6 +52,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
         Command::FailoverTest(a) => failover_test::run(spec, &a, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Preflight => preflight::run(spec, &host, printer),
+        Command::Status { watch } => status::run(spec, watch, &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out, pve_version } => render::run(spec, &out, &pve_version, printer),

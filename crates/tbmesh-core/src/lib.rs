@@ -4,6 +4,7 @@
 
 pub mod addressing;
 pub mod bench;
+pub mod bundle;
 pub mod ceph;
 pub mod cluster;
 pub mod diag;

@@ -60,6 +60,12 @@ pub enum Command {
         #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..=3600))]
         watch: Option<u32>,
     },
+    /// Write one tar.gz for a helper: spec, rendered files, facts, verify and status JSON, per node links, routes, FRR JSON, FRR and networking journal excerpts, Ceph status, health and OSD tree; secrets left out (reads hosts)
+    SupportBundle {
+        /// The file to write (must not exist) [default: ./tbmesh-support-CLUSTER-UNIXTIME.tar.gz]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Put a node's OSDs in maintenance: Ceph's noout for that host only (`ceph osd set-group noout NODE`), or take them out of it (writes the cluster's OSD map)
     Maintenance {
         /// The node (as named in the spec)

@@ -13,6 +13,7 @@ mod render;
 mod report;
 mod rollback;
 pub mod status;
+mod support_bundle;
 mod validate;
 mod verify;
 
@@ -55,6 +56,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Preflight => preflight::run(spec, &host, printer),
         Command::Status { watch } => status::run(spec, watch, &host, printer),
+        Command::SupportBundle { out } => support_bundle::run(spec, out.as_deref(), &host, printer),
         Command::Maintenance { node, state } => {
             maintenance::run(spec, &node, state == crate::cli::OnOff::On, &host, printer)
         }

@@ -313,27 +313,29 @@ fn rolling_reboot_reboots_each_node_in_turn_with_pgs_served_and_ends_healthy() {
         samples.len()
     ));
     assert!(samples.len() >= 10, "too few samples: {}", samples.len());
-    // Never a PG without enough copies to serve (down, incomplete) or
-    // without a primary reporting (stale). PGs do re-peer, for a moment,
-    // when a node's OSDs go down and again when they come back (Ceph has no
-    // way around that; noout only keeps data from moving): a peering PG is
-    // not active, so such samples are counted and each episode must end at
-    // the next sample or the one after.
+    // Never a PG without enough copies to serve (down, incomplete). PGs do
+    // re-peer, for a moment, when a node's OSDs go down and again when they
+    // come back (Ceph has no way around that; noout only keeps data from
+    // moving), and some read `stale` until the new primary reports (seen
+    // once in a lab run, alongside peering): such samples are counted and
+    // each episode must end by the second sample after it.
     let has = |st: &[(String, u64)], w: &str| {
         st.iter()
             .any(|(n, k)| *k > 0 && n.split('+').any(|x| x == w))
     };
     let bad: Vec<_> = samples
         .iter()
-        .filter(|(_, st)| ["down", "incomplete", "stale"].iter().any(|w| has(st, w)))
+        .filter(|(_, st)| ["down", "incomplete"].iter().any(|w| has(st, w)))
         .collect();
     assert!(
         bad.is_empty(),
-        "PGs down/incomplete/stale during the rolling reboot: {bad:?}"
+        "PGs down or incomplete during the rolling reboot: {bad:?}"
     );
     let inactive = |st: &[(String, u64)]| {
-        st.iter()
-            .any(|(n, k)| *k > 0 && !n.split('+').any(|x| x == "active"))
+        has(st, "stale")
+            || st
+                .iter()
+                .any(|(n, k)| *k > 0 && !n.split('+').any(|x| x == "active"))
     };
     let (mut run, mut longest, mut count) = (0, 0, 0);
     for (_, st) in &samples {
@@ -346,7 +348,7 @@ fn rolling_reboot_reboots_each_node_in_turn_with_pgs_served_and_ends_healthy() {
         }
     }
     crate::support::log(&format!(
-        "{count} of {} samples had PGs peering (longest run: {longest})",
+        "{count} of {} samples had PGs peering or stale (longest run: {longest}): {samples:?}",
         samples.len()
     ));
     assert!(
@@ -374,5 +376,122 @@ fn rolling_reboot_reboots_each_node_in_turn_with_pgs_served_and_ends_healthy() {
             "health after the rolling reboot: {now:?}, before: {before:?}"
         );
         std::thread::sleep(std::time::Duration::from_secs(3));
+    }
+}
+
+/// `tbmesh support-bundle` on the Ceph lab: one tar.gz with the expected
+/// files, and no secret in any of them: not the lab's actual Ceph admin key
+/// (read from a node), no private key, no `key =` line.
+#[test]
+fn support_bundle_has_the_cluster_state_and_no_secret() {
+    let lab = shared::lab(Level::Ceph);
+    let key = lab
+        .sh("n2", "ceph auth print-key client.admin")
+        .trim()
+        .to_string();
+    assert!(
+        key.starts_with("AQ") && key.len() == 40,
+        "the admin key: {key}"
+    );
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let out = tmp.path().join("bundle.tar.gz");
+    let o = run_ok(
+        &lab.spec,
+        &[
+            "--json",
+            "support-bundle",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        0,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("support-bundle --json");
+    assert_eq!(v["errors"], serde_json::json!([]), "{v}");
+    // A second run refuses to overwrite it.
+    run_ok(
+        &lab.spec,
+        &["support-bundle", "--out", out.to_str().expect("utf-8")],
+        2,
+    );
+    let st = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(&out)
+        .arg("-C")
+        .arg(tmp.path())
+        .status()
+        .expect("tar");
+    assert!(st.success());
+    let top = std::fs::read_dir(tmp.path())
+        .expect("read")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("the bundle's directory");
+    let mut files = vec![];
+    let mut stack = vec![top.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    let rel: Vec<String> = files
+        .iter()
+        .map(|p| p.strip_prefix(&top).expect("inside").display().to_string())
+        .collect();
+    let mut expected = vec![
+        "spec/tbmesh.toml".to_string(),
+        "verify.json".into(),
+        "status.json".into(),
+        "rendered/cluster/etc/ceph/ceph.conf".into(),
+    ];
+    for n in lab.node_names() {
+        expected.push(format!("facts/{n}.json"));
+        expected.push(format!("rendered/nodes/{n}/etc/frr/frr.conf"));
+        for f in [
+            "ip-d-link.txt",
+            "ip-route.txt",
+            "ip-6-route.txt",
+            "openfabric-neighbor.json",
+            "openfabric-topology.json",
+            "openfabric-route.json",
+            "bfd-peers.json",
+            "journal-frr.txt",
+            "journal-networking.txt",
+            "ceph-status.txt",
+            "ceph-health-detail.txt",
+            "ceph-osd-tree.txt",
+        ] {
+            expected.push(format!("nodes/{n}/{f}"));
+        }
+    }
+    for e in &expected {
+        assert!(rel.contains(e), "{e} missing from the bundle: {rel:?}");
+    }
+    let status: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(top.join("status.json")).expect("status.json"),
+    )
+    .expect("status.json is JSON");
+    assert_eq!(status["nodes"].as_array().map(Vec::len), Some(3));
+    let tree = std::fs::read_to_string(top.join("nodes/n2/ceph-osd-tree.txt")).expect("osd tree");
+    assert!(tree.contains("osd.0"), "{tree}");
+    let key_line = regex_free_key_line();
+    for (p, r) in files.iter().zip(&rel) {
+        let text = String::from_utf8_lossy(&std::fs::read(p).expect("read")).into_owned();
+        assert!(!text.contains(&key), "{r} holds the admin key");
+        assert!(!text.contains("PRIVATE KEY"), "{r} holds a private key");
+        assert!(!text.lines().any(|l| key_line(l)), "{r} has a `key =` line");
+    }
+}
+
+/// `key\s*=` without a regex crate.
+fn regex_free_key_line() -> impl Fn(&str) -> bool {
+    |l: &str| {
+        l.match_indices("key")
+            .any(|(i, _)| l[i + 3..].trim_start().starts_with('='))
     }
 }

@@ -3,7 +3,9 @@
 //! OSD device; a node whose FRR package is marked for removal in dpkg's
 //! database fails it with exit 1 (put back at once); a no-op apply with
 //! Ceph reads everything in one round trip, skips the gate's ping matrix
-//! and prints tune's "skipped" lines only with -v.
+//! and prints tune's "skipped" lines only with -v. `status` shows every
+//! port and Ceph, and a pulled cable on both ends; `maintenance` and a
+//! rolling reboot of the three nodes; a support bundle without secrets.
 
 use crate::apply::run_ok;
 use crate::shared::{self, Level};
@@ -183,6 +185,9 @@ fn status_shows_every_port_and_ceph_and_a_pulled_cable_on_both_ends() {
     assert!(text.contains("ceph (as "), "{text}");
 }
 
+/// The node asked and the PG count per state.
+type PgSample = (String, Vec<(String, u64)>);
+
 /// One sample of the PGs from the first node that answers: its PG states
 /// (`ceph pg stat`); `None` when no node answered or the manager had no PG
 /// statistics yet (`pg_ready` false: just after a manager failover every PG
@@ -192,7 +197,7 @@ fn status_shows_every_port_and_ceph_and_a_pulled_cable_on_both_ends() {
 /// longer than a threshold (300 s by default), and with a short threshold it
 /// lists active PGs too (their last-active stamp is only refreshed every few
 /// seconds), so it cannot see a reboot's few seconds either way.
-fn pg_sample(lab: &crate::support::TestLab) -> Option<(String, Vec<(String, u64)>)> {
+fn pg_sample(lab: &crate::support::TestLab) -> Option<PgSample> {
     for node in lab.node_names() {
         let out = lab.ssh(&node, "timeout 10 ceph pg stat -f json");
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
@@ -264,7 +269,7 @@ fn rolling_reboot_reboots_each_node_in_turn_with_pgs_served_and_ends_healthy() {
 
     let boots: Vec<String> = lab.node_names().iter().map(|n| lab.boot_id(n)).collect();
     let done = AtomicBool::new(false);
-    let samples: Mutex<Vec<(String, Vec<(String, u64)>)>> = Mutex::new(vec![]);
+    let samples: Mutex<Vec<PgSample>> = Mutex::new(vec![]);
     let out = std::thread::scope(|s| {
         s.spawn(|| {
             while !done.load(Ordering::Relaxed) {
@@ -484,7 +489,7 @@ fn support_bundle_has_the_cluster_state_and_no_secret() {
         let text = String::from_utf8_lossy(&std::fs::read(p).expect("read")).into_owned();
         assert!(!text.contains(&key), "{r} holds the admin key");
         assert!(!text.contains("PRIVATE KEY"), "{r} holds a private key");
-        assert!(!text.lines().any(|l| key_line(l)), "{r} has a `key =` line");
+        assert!(!text.lines().any(&key_line), "{r} has a `key =` line");
     }
 }
 

@@ -1,7 +1,8 @@
 //! `tbmesh reboot --rolling [NODES...]`: reboot nodes one at a time, each
 //! only once the cluster is whole again (writes hosts: reboots them).
 //!
-//! Per node: maintenance on (Ceph `noout` for its OSDs), `systemctl
+//! Per node: maintenance on (Ceph `noout` for its OSDs), its OSDs stopped
+//! (so they are marked down at once, not after the heartbeat grace), `systemctl
 //! reboot` (the ssh connection dropping is expected), wait for it to answer
 //! with a new boot id, wait for verify's mesh checks to pass on every node
 //! and for every PG to be active+clean with its OSDs up, maintenance off.
@@ -195,6 +196,8 @@ fn one(
         let m =
             maintenance::set(session, node, Some(true)).map_err(|f| ("maintenance on", f.error))?;
         printer.note(maintenance::describe(&m));
+        stop_osds(session, node, timeout).map_err(|e| ("stopping the node's OSDs", e))?;
+        printer.note(format!("{node}: OSDs stopped and marked down"));
     }
     let step = "reboot";
     let old = t
@@ -233,6 +236,42 @@ fn one(
         let m = maintenance::set(session, node, Some(false))
             .map_err(|f| ("maintenance off", f.error))?;
         printer.note(maintenance::describe(&m));
+    }
+    Ok(())
+}
+
+/// Stop `node`'s OSDs before the reboot: a stopping OSD tells the
+/// monitors it is going down, so its PGs move to the other copies at once,
+/// instead of waiting for the heartbeat grace while the node shuts down
+/// (PGs whose primary was there read `stale` and stall meanwhile). Waits
+/// until Ceph shows them down.
+fn stop_osds(session: &Session, node: &str, timeout: Duration) -> anyhow::Result<()> {
+    let c = &session.loaded.cluster;
+    let i = c.node_idx(node).ok_or_else(|| anyhow!("no node {node}"))?;
+    let out = session.nodes[i].run("systemctl stop ceph-osd.target 2>&1")?;
+    if out.status != 0 {
+        return Err(anyhow!(
+            "`systemctl stop ceph-osd.target` failed ({}): {}",
+            out.status,
+            out.stdout.trim()
+        ));
+    }
+    let mut up = vec![];
+    let down = wait(timeout, || {
+        up = maintenance::set(session, node, None)
+            .map_err(|f| f.error)?
+            .osds_up;
+        Ok(up.is_empty())
+    })?;
+    if !down {
+        return Err(anyhow!(
+            "OSDs still up after {} s: {}",
+            timeout.as_secs(),
+            up.iter()
+                .map(|o| format!("osd.{o}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 mod diagram;
 mod failover;
 mod generated;
+mod ops;
 mod pve_standin;
 mod render;
 mod report;

@@ -308,6 +308,10 @@ fn rolling_reboot_reboots_each_node_in_turn_with_pgs_served_and_ends_healthy() {
     for n in lab.node_names() {
         assert!(err.contains(&format!("{n}: rebooting")), "{err}");
         assert!(err.contains(&format!("{n}: maintenance on")), "{err}");
+        assert!(
+            err.contains(&format!("{n}: OSDs stopped and marked down")),
+            "{err}"
+        );
     }
     for (n, old) in lab.node_names().iter().zip(&boots) {
         assert_ne!(&lab.boot_id(n), old, "{n} was not rebooted");

@@ -30,7 +30,7 @@ pub fn run(
     match watch_secs {
         None => {
             let (s, secs) = timed(&session);
-            show(&s, secs, printer, false);
+            show(&s, secs, printer);
             Ok(exit_of(&s))
         }
         Some(n) => watch::run(n, printer, || {
@@ -67,15 +67,10 @@ pub fn to_json(s: &Status, secs: f64) -> serde_json::Value {
     })
 }
 
-/// Print one status: JSON (one compact line per refresh under --watch) or text.
-fn show(s: &Status, secs: f64, printer: &Printer, compact: bool) {
+/// Print one status: JSON or text.
+fn show(s: &Status, secs: f64, printer: &Printer) {
     if printer.json {
-        let v = to_json(s, secs);
-        if compact {
-            println!("{v}");
-        } else {
-            printer.json(&v);
-        }
+        printer.json(&to_json(s, secs));
     } else {
         printer.text(render(s, secs));
     }

@@ -16,22 +16,22 @@ pub fn run(secs: u32, printer: &Printer, mut next: impl FnMut() -> (Status, f64)
     loop {
         let started = Instant::now();
         let (s, took) = next();
-        if printer.json {
-            super::show(&s, took, printer, true);
+        let out = if printer.json {
+            format!("{}\n", super::to_json(&s, took))
         } else {
             let text = format!(
                 "every {secs} s (Ctrl-C to stop)\n{}",
                 super::render(&s, took)
             );
-            let out = frame(&text, tty, first);
-            let mut o = std::io::stdout().lock();
-            if o.write_all(out.as_bytes())
-                .and_then(|()| o.flush())
-                .is_err()
-            {
-                // The reader went away (`| head`): done.
-                return Ok(crate::exit::ExitStatus::Success);
-            }
+            frame(&text, tty, first)
+        };
+        let mut o = std::io::stdout().lock();
+        if o.write_all(out.as_bytes())
+            .and_then(|()| o.flush())
+            .is_err()
+        {
+            // The reader went away (`| head`): done.
+            return Ok(crate::exit::ExitStatus::Success);
         }
         first = false;
         let wait = Duration::from_secs(u64::from(secs)).saturating_sub(started.elapsed());

@@ -37,11 +37,17 @@ _tbmesh() {
             tbmesh,lab)
                 cmd="tbmesh__subcmd__lab"
                 ;;
+            tbmesh,maintenance)
+                cmd="tbmesh__subcmd__maintenance"
+                ;;
             tbmesh,plan)
                 cmd="tbmesh__subcmd__plan"
                 ;;
             tbmesh,preflight)
                 cmd="tbmesh__subcmd__preflight"
+                ;;
+            tbmesh,reboot)
+                cmd="tbmesh__subcmd__reboot"
                 ;;
             tbmesh,render)
                 cmd="tbmesh__subcmd__render"
@@ -51,6 +57,12 @@ _tbmesh() {
                 ;;
             tbmesh,rollback)
                 cmd="tbmesh__subcmd__rollback"
+                ;;
+            tbmesh,status)
+                cmd="tbmesh__subcmd__status"
+                ;;
+            tbmesh,support-bundle)
+                cmd="tbmesh__subcmd__support__subcmd__bundle"
                 ;;
             tbmesh,validate)
                 cmd="tbmesh__subcmd__validate"
@@ -79,11 +91,17 @@ _tbmesh() {
             tbmesh__subcmd__help,lab)
                 cmd="tbmesh__subcmd__help__subcmd__lab"
                 ;;
+            tbmesh__subcmd__help,maintenance)
+                cmd="tbmesh__subcmd__help__subcmd__maintenance"
+                ;;
             tbmesh__subcmd__help,plan)
                 cmd="tbmesh__subcmd__help__subcmd__plan"
                 ;;
             tbmesh__subcmd__help,preflight)
                 cmd="tbmesh__subcmd__help__subcmd__preflight"
+                ;;
+            tbmesh__subcmd__help,reboot)
+                cmd="tbmesh__subcmd__help__subcmd__reboot"
                 ;;
             tbmesh__subcmd__help,render)
                 cmd="tbmesh__subcmd__help__subcmd__render"
@@ -93,6 +111,12 @@ _tbmesh() {
                 ;;
             tbmesh__subcmd__help,rollback)
                 cmd="tbmesh__subcmd__help__subcmd__rollback"
+                ;;
+            tbmesh__subcmd__help,status)
+                cmd="tbmesh__subcmd__help__subcmd__status"
+                ;;
+            tbmesh__subcmd__help,support-bundle)
+                cmd="tbmesh__subcmd__help__subcmd__support__subcmd__bundle"
                 ;;
             tbmesh__subcmd__help,validate)
                 cmd="tbmesh__subcmd__help__subcmd__validate"
@@ -194,7 +218,7 @@ _tbmesh() {
 
     case "${cmd}" in
         tbmesh)
-            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram preflight plan apply verify report bench failover-test rollback lab completions help"
+            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram preflight status support-bundle maintenance reboot plan apply verify report bench failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,7 +390,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help)
-            opts="validate render diagram preflight plan apply verify report bench failover-test rollback lab completions help"
+            opts="validate render diagram preflight status support-bundle maintenance reboot plan apply verify report bench failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,6 +627,20 @@ _tbmesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tbmesh__subcmd__help__subcmd__maintenance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tbmesh__subcmd__help__subcmd__plan)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -618,6 +656,20 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help__subcmd__preflight)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__help__subcmd__reboot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -660,6 +712,34 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help__subcmd__rollback)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__help__subcmd__support__subcmd__bundle)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1171,6 +1251,28 @@ _tbmesh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tbmesh__subcmd__maintenance)
+            opts="-f -h --spec --json --accept-new-host-keys --help on off"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tbmesh__subcmd__plan)
             opts="-f -h --phase --spec --json --accept-new-host-keys --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1204,6 +1306,32 @@ _tbmesh() {
                 return 0
             fi
             case "${prev}" in
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__reboot)
+            opts="-f -h --rolling --timeout --spec --json --accept-new-host-keys --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --spec)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1282,6 +1410,58 @@ _tbmesh() {
                 return 0
             fi
             case "${prev}" in
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__status)
+            opts="-f -h --watch --spec --json --accept-new-host-keys --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__support__subcmd__bundle)
+            opts="-f -h --out --spec --json --accept-new-host-keys --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --spec)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -4,6 +4,7 @@
 
 pub mod addressing;
 pub mod bench;
+pub mod bundle;
 pub mod ceph;
 pub mod cluster;
 pub mod diag;
@@ -20,6 +21,7 @@ pub mod report;
 pub mod script;
 pub mod shell;
 pub mod spec;
+pub mod status;
 pub mod topology;
 pub mod trip;
 pub mod verify;

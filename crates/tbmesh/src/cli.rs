@@ -54,6 +54,38 @@ pub enum Command {
     },
     /// Is every node ready? A pass/warn/fail table per node: OS and kernel, Thunderbolt modules, IOMMU, corosync, time sync, FRR and Ceph, ports, disks, memory, management (reads hosts; exit 1 on a fail)
     Preflight,
+    /// The live state in one screen: per port carrier, speed, MTU, errors, drops and carrier changes, adjacencies, BFD, routes' next hops, Ceph health/OSDs/PGs (reads hosts; one round trip per node)
+    Status {
+        /// Refresh every SECS seconds until interrupted (drawn in place on a terminal)
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..=3600))]
+        watch: Option<u32>,
+    },
+    /// Write one tar.gz for a helper: spec, rendered files, facts, verify and status JSON, per node links, routes, FRR JSON, FRR and networking journal excerpts, Ceph status, health and OSD tree; secrets left out (reads hosts)
+    SupportBundle {
+        /// The file to write (must not exist) [default: ./tbmesh-support-CLUSTER-UNIXTIME.tar.gz]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Put a node's OSDs in maintenance: Ceph's noout for that host only (`ceph osd set-group noout NODE`), or take them out of it (writes the cluster's OSD map)
+    Maintenance {
+        /// The node (as named in the spec)
+        #[arg(value_name = "NODE")]
+        node: String,
+        #[arg(value_enum, value_name = "STATE")]
+        state: OnOff,
+    },
+    /// Reboot nodes one at a time: maintenance on, reboot, wait for the node, the mesh (verify) and active+clean PGs, maintenance off; stops at the first failure (writes hosts)
+    Reboot {
+        /// One node at a time (required: the only mode)
+        #[arg(long, required = true)]
+        rolling: bool,
+        /// The nodes, in this order [default: every node of the spec, in spec order]
+        #[arg(value_name = "NODES")]
+        nodes: Vec<String>,
+        /// Seconds each wait (node back, mesh verified, PGs clean) may take
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(30..=7200), value_name = "SECS")]
+        timeout: u32,
+    },
     /// Gather facts and show what apply would change: diffs and commands (reads hosts)
     Plan {
         /// Only these phases (repeatable) [default: links, network, fabric; ceph, tune with [ceph]]
@@ -150,6 +182,12 @@ impl From<Shell> for clap_complete::Shell {
 /// with a release, not with every commit.
 pub fn command() -> clap::Command {
     Cli::command().version(env!("CARGO_PKG_VERSION"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

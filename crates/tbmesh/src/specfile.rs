@@ -28,14 +28,26 @@ impl Loaded {
     }
 }
 
+/// What to do when there is no spec at all: there is no `tbmesh init` yet
+/// (issue 12), so the way to a first spec is an example edited by hand.
+pub const FIRST_SPEC_HINT: &str = "to write a first spec, copy one of examples/ in tbmesh's source (ms01-3node.toml: 3 nodes with Ceph; \
+static-3node.toml: static routes, no FRR) and change the nodes' hosts, ports (PCI paths) and OSD disks, see docs/spec.md \
+(`tbmesh init`, which would write it from the hardware, is planned, not built)";
+
 /// Read the spec's text (default `tbmesh.toml`); a missing file is bad input.
 pub fn read(path: Option<&Path>) -> Result<(PathBuf, Source), Fail> {
     let path = path.map_or_else(|| PathBuf::from(DEFAULT_SPEC), Path::to_path_buf);
     let unreadable = |e: std::io::Error| {
-        let hint = if path == Path::new(DEFAULT_SPEC) {
+        let missing = e.kind() == std::io::ErrorKind::NotFound;
+        let place = if path == Path::new(DEFAULT_SPEC) {
             "run tbmesh in the directory that holds tbmesh.toml, or pass -f FILE"
         } else {
             "check the path given to -f/--spec"
+        };
+        let hint = if missing {
+            format!("{place}; {FIRST_SPEC_HINT}")
+        } else {
+            place.to_string()
         };
         Fail::bad_input(anyhow!("reading spec {}: {e}", path.display())).hint(hint)
     };

@@ -5,11 +5,15 @@ mod bench;
 mod completions;
 mod diagram;
 pub mod failover_test;
+mod maintenance;
 mod plan;
 mod preflight;
+mod reboot;
 mod render;
 mod report;
 mod rollback;
+pub mod status;
+mod support_bundle;
 mod validate;
 mod verify;
 
@@ -62,6 +66,16 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
         Command::FailoverTest(a) => failover_test::run(spec, &a, &host, printer),
         Command::Rollback { apply_id } => rollback::run(spec, apply_id.as_deref(), &host, printer),
         Command::Preflight => preflight::run(spec, &host, printer),
+        Command::Status { watch } => status::run(spec, watch, &host, printer),
+        Command::SupportBundle { out } => support_bundle::run(spec, out.as_deref(), &host, printer),
+        Command::Maintenance { node, state } => {
+            maintenance::run(spec, &node, state == crate::cli::OnOff::On, &host, printer)
+        }
+        Command::Reboot {
+            rolling: _,
+            nodes,
+            timeout,
+        } => reboot::run(spec, &reboot::Options { nodes, timeout }, &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out, pve_version } => render::run(spec, &out, &pve_version, printer),

@@ -6,6 +6,7 @@ mod bench;
 mod diagram;
 mod failover;
 mod generated;
+mod ops;
 mod pve_standin;
 mod render;
 mod report;

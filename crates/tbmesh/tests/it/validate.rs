@@ -1007,3 +1007,32 @@ fn item12_non_utf8_spec_gets_line_and_column() {
         .stderr_has("tbmesh.toml:4:11: the spec is not UTF-8 text (byte 0xff)")
         .stderr_has("hint: save the file as UTF-8");
 }
+
+/// Without a spec, every command that needs one says how to get a first
+/// one honestly: an example edited by hand (there is no `tbmesh init` yet).
+#[test]
+fn no_spec_hints_at_the_examples_and_says_init_is_only_planned() {
+    for args in [
+        vec!["validate"],
+        vec!["plan"],
+        vec!["verify"],
+        vec!["status"],
+        vec!["-f", "nowhere.toml", "validate"],
+    ] {
+        let out = Test::new().args(args.clone()).run();
+        out.status(2)
+            .stderr_has("reading spec")
+            .stderr_has("hint:")
+            .stderr_has("examples/")
+            .stderr_has("ms01-3node.toml")
+            .stderr_has("`tbmesh init`")
+            .stderr_has("is planned, not built");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
+    }
+    // A spec that exists but cannot be read is not "missing": no examples hint.
+    let t = Test::new();
+    std::fs::create_dir(t.path().join("tbmesh.toml")).expect("a directory named tbmesh.toml");
+    let out = t.args(["validate"]).run();
+    out.status(2).stderr_has("reading spec");
+    assert!(!out.stderr.contains("examples/"), "{}", out.stderr);
+}

@@ -55,6 +55,17 @@ pub fn run(spec: Option<&Path>, out: &Path, pve_version: &str, printer: &Printer
     Ok(ExitStatus::Success)
 }
 
+/// Every file of the render (default options), relative path and content:
+/// what `render --out` writes, for the support bundle.
+pub(crate) fn rendered_files(c: &tbmesh_core::Cluster) -> Vec<(PathBuf, String)> {
+    let mut rendered = render(c, &RenderOptions::default());
+    rendered.cluster.extend(crate::ceph::render_files(c));
+    tree(&rendered)
+        .into_iter()
+        .map(|f| (f.rel, f.content))
+        .collect()
+}
+
 /// One file of the render, relative to `--out`.
 struct OutFile {
     rel: PathBuf,

@@ -56,7 +56,7 @@ pub fn render(c: &Cluster, i: usize, r: &mut NodeRender) {
         phase: Phase::Network,
         path: WAIT_SCRIPT.into(),
         mode: 0o755,
-        content: wait_script(&expected),
+        content: wait_script(&expected, c.spec.fabric.mode.value == FabricMode::PveSdn),
     });
     r.files.push(ManagedFile {
         phase: Phase::Network,
@@ -273,8 +273,20 @@ exit 1
 }
 
 /// Boot: wait, with a bound, until every port is up with its addresses.
-fn wait_script(expected: &[(String, Vec<String>)]) -> String {
+/// In `pve-sdn` mode a port's addresses come from Proxmox's
+/// interfaces.d/sdn: until the fabric is applied through the API (and on
+/// PVE 9.0, which puts no address on ports) there are none to wait for, and
+/// waiting would hold FRR's (re)start for the whole bound.
+fn wait_script(expected: &[(String, Vec<String>)], pve_sdn: bool) -> String {
     let ports: Vec<&str> = expected.iter().map(|(p, _)| p.as_str()).collect();
+    let pve_check = if pve_sdn {
+        concat!(
+            "    # pve-sdn: addresses only once Proxmox's interfaces.d/sdn gives the port some.\n",
+            "    grep -qsx \"iface $1 inet static\" /etc/network/interfaces.d/sdn || return 0\n",
+        )
+    } else {
+        ""
+    };
     format!(
         r#"#!/bin/bash
 # {managed}
@@ -293,7 +305,7 @@ expected() {{
 ready() {{
     local a
     [ -e "/sys/class/net/$1" ] || return 1
-    for a in $(expected "$1"); do
+{pve_check}    for a in $(expected "$1"); do
         ip -o -4 addr show dev "$1" | grep -qF " $a " || return 1
     done
 }}

@@ -2,7 +2,8 @@
 //! fresh apply (tbmesh's frr.conf.local and bfdd= written in the fabric
 //! phase, then the API apply inside that phase, before its confirmation), a
 //! second apply with no changing call, a change of one port, and a rollback
-//! when Proxmox's apply fails. One container lab.
+//! when Proxmox's apply fails (after an object change, and inside the fabric
+//! phase after a frr.conf.local change). One container lab.
 //!
 //! Set-up (from this test, not the image): every node gets stand-in
 //! `pve-manager` 9.1.1 and `libpve-network-perl` 1.2.3 packages (empty
@@ -225,6 +226,40 @@ fn pve_sdn_apply_against_the_pvesh_standin() {
     );
     assert_eq!(lab.sh("n2", "cat /etc/pve/sdn/fabrics.cfg"), before);
     lab.sh("n3", "ping -c 1 -W 2 -I 10.100.0.13 10.100.0.12");
+
+    // Rollback inside the fabric phase: only frr.conf.local changes (BFD
+    // off; the objects already match), so the phase runs `pvesh set
+    // /cluster/sdn` alone before its confirmation; that apply fails, the
+    // nodes roll their files back and the old frr.conf.local is applied again.
+    let no_bfd = changed.replacen("[fabric]\n", "[fabric]\nbfd = false\n", 1);
+    assert_ne!(no_bfd, changed);
+    std::fs::write(&spec, &no_bfd).expect("write spec");
+    let calls = changing_calls(&lab);
+    lab.sh("n2", "touch /etc/pve/fail-next-apply");
+    let out = crate::apply::tbmesh(
+        &[
+            &["-f", spec.to_str().expect("utf-8")][..],
+            &args("apply")[..],
+        ]
+        .concat(),
+        &[],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", crate::support::text(&out));
+    assert!(
+        crate::support::text(&out).contains("previous objects restored: yes"),
+        "{}",
+        crate::support::text(&out)
+    );
+    // The failed `set /cluster/sdn` and the one that restored.
+    assert_eq!(changing_calls(&lab), calls + 2);
+    assert_eq!(lab.sh("n2", "cat /etc/pve/sdn/fabrics.cfg"), before);
+    assert!(lab
+        .sh("n3", "cat /etc/frr/frr.conf.local")
+        .contains(" openfabric bfd\n"));
+    assert!(lab
+        .sh("n3", "cat /etc/frr/frr.conf")
+        .contains(" openfabric bfd\n"));
+    lab.sh("n3", "ping -c 1 -W 2 -I 10.100.0.13 10.100.0.14");
     log(&format!(
         "pve-sdn lab test took {:.0} s",
         started.elapsed().as_secs_f64()

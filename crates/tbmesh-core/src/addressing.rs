@@ -1,9 +1,9 @@
 //! Addresses derived from the spec: router /32 per node, /31 per link
 //! (static mode), and the IS-IS NET of each router.
 
-use crate::net::Ipv4Net;
+use crate::net::{Ipv4Net, Ipv6Net};
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Router addresses for every node, in node order: the explicit ones, and
 /// for nodes without one the lowest free host address of `prefix`, taken in
@@ -15,8 +15,16 @@ pub fn allocate_router_ips(
     prefix: Ipv4Net,
     explicit: &[Option<Ipv4Addr>],
 ) -> Option<Vec<Ipv4Addr>> {
-    let claimed: BTreeSet<Ipv4Addr> = explicit.iter().flatten().copied().collect();
-    let mut free = prefix.hosts().filter(|ip| !claimed.contains(ip));
+    allocate(prefix.hosts(), explicit)
+}
+
+/// `explicit`, with each `None` the next of `hosts` no node claims.
+fn allocate<A: Ord + Copy>(
+    hosts: impl Iterator<Item = A>,
+    explicit: &[Option<A>],
+) -> Option<Vec<A>> {
+    let claimed: BTreeSet<A> = explicit.iter().flatten().copied().collect();
+    let mut free = hosts.filter(|ip| !claimed.contains(ip));
     explicit
         .iter()
         .map(|ip| match ip {
@@ -24,6 +32,16 @@ pub fn allocate_router_ips(
             None => free.next(),
         })
         .collect()
+}
+
+/// IPv6 router addresses (dual stack), by the rule of
+/// [`allocate_router_ips`]: explicit ones kept, the others the lowest free
+/// addresses of `prefix` (after the subnet-router anycast `::`), in node order.
+pub fn allocate_router_ip6s(
+    prefix: Ipv6Net,
+    explicit: &[Option<Ipv6Addr>],
+) -> Option<Vec<Ipv6Addr>> {
+    allocate(prefix.hosts(), explicit)
 }
 
 /// The /31 of link `i` in static mode: `(a end, b end)`, carved from

@@ -5,7 +5,7 @@ use crate::addressing::net_for;
 use crate::net::Ipv4Net;
 use crate::spec::{NodeSpec, PortRef, Spec};
 use crate::topology::{NodeIdx, Topology};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 #[derive(Debug, Clone)]
 pub struct Cluster {
@@ -13,6 +13,9 @@ pub struct Cluster {
     pub topology: Topology,
     /// Router /32 per node, in node order.
     pub router_ips: Vec<Ipv4Addr>,
+    /// Dual stack (`fabric.prefix6`): IPv6 router address per node, in node
+    /// order; empty without an IPv6 prefix.
+    pub router_ip6s: Vec<Ipv6Addr>,
     /// Static mode only: the (a end, b end) /31 of each link, in link order.
     pub link_nets: Vec<(Ipv4Net, Ipv4Net)>,
 }

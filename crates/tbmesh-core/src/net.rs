@@ -1,8 +1,9 @@
-//! Small, validated network value types: IPv4 prefixes and PCI addresses.
+//! Small, validated network value types: IPv4 and IPv6 prefixes and PCI
+//! addresses.
 
 use serde::Serialize;
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 /// An IPv4 prefix such as `10.100.0.0/24`. The address is kept as written
@@ -109,6 +110,92 @@ impl FromStr for Ipv4Net {
 }
 
 impl Serialize for Ipv4Net {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An IPv6 prefix such as `fd00:100::/64` (address kept as written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ipv6Net {
+    pub addr: Ipv6Addr,
+    pub len: u8,
+}
+
+impl Ipv6Net {
+    pub fn mask(&self) -> u128 {
+        if self.len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - u32::from(self.len))
+        }
+    }
+
+    pub fn network(&self) -> Ipv6Addr {
+        Ipv6Addr::from(u128::from(self.addr) & self.mask())
+    }
+
+    /// The prefix with host bits cleared.
+    pub fn trunc(&self) -> Ipv6Net {
+        Ipv6Net {
+            addr: self.network(),
+            len: self.len,
+        }
+    }
+
+    pub fn contains(&self, ip: Ipv6Addr) -> bool {
+        u128::from(ip) & self.mask() == u128::from(self.network())
+    }
+
+    pub fn overlaps(&self, other: &Ipv6Net) -> bool {
+        self.contains(other.network()) || other.contains(self.network())
+    }
+
+    /// Addresses for hosts: every one but the all-zeros (subnet-router
+    /// anycast) address, from the lowest up.
+    pub fn hosts(&self) -> impl Iterator<Item = Ipv6Addr> {
+        let net = u128::from(self.network());
+        let last = net | !self.mask();
+        (net.saturating_add(1)..=last).map(Ipv6Addr::from)
+    }
+
+    /// How many addresses [`hosts`](Self::hosts) yields (saturating).
+    pub fn host_count(&self) -> u64 {
+        let bits = 128 - u32::from(self.len);
+        if bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        }
+    }
+}
+
+impl fmt::Display for Ipv6Net {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.len)
+    }
+}
+
+impl FromStr for Ipv6Net {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (addr, len) = s
+            .split_once('/')
+            .ok_or_else(|| format!("{s:?} has no prefix length (write it as fd00:100::/64)"))?;
+        let addr: Ipv6Addr = addr
+            .parse()
+            .map_err(|_| format!("{addr:?} is not an IPv6 address"))?;
+        let len: u8 = len
+            .parse()
+            .ok()
+            .filter(|l| *l <= 128)
+            .ok_or_else(|| format!("prefix length {len:?} is not a number from 0 to 128"))?;
+        Ok(Ipv6Net { addr, len })
+    }
+}
+
+impl Serialize for Ipv6Net {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }

@@ -190,11 +190,12 @@ pub struct PhaseOutcome {
     pub result: String,
 }
 
-pub struct ApplyOptions {
+pub struct ApplyOptions<'a> {
     pub id: String,
     pub confirm_secs: u32,
     /// Test-only fault injection, from TBMESH_FAULT (`break-mgmt:NODE`).
     pub fault: Option<(String, String)>,
+    pub before_confirm: BeforeConfirm<'a>,
 }
 
 /// What one node did in one phase.
@@ -203,6 +204,11 @@ enum NodeResult {
     Failed(String),
     Unreachable(String),
 }
+
+/// Run once a phase's scripts ran on every node and before they are
+/// confirmed (pve-sdn mode: the API apply, after which Proxmox writes the
+/// frr.conf the fabric phase's frr.conf.local is merged into).
+pub type BeforeConfirm<'a> = &'a (dyn Fn(Phase) -> Result<(), String> + Sync);
 
 /// Apply the plan, phase by phase. Returns the per-node outcomes and
 /// whether everything succeeded.
@@ -279,7 +285,40 @@ pub fn apply(
                 result,
             });
         }
-        if confirm.is_some() {
+        let mut undone_all = false;
+        if ok {
+            if let Err(e) = (opts.before_confirm)(phase) {
+                // Nothing to confirm: undo the phase on every node now.
+                ok = false;
+                undone_all = true;
+                let undo = session.each(&done, |_, t| {
+                    matches!(t.run(&script::rollback_now_script(&opts.id)), Ok(ref o) if o.ok())
+                });
+                for (i, undone) in undo {
+                    let name = c.node_name(i);
+                    progress.report(
+                        name,
+                        &format!(
+                            "{phase}: {}",
+                            if undone {
+                                "rolled back"
+                            } else {
+                                "rollback FAILED"
+                            }
+                        ),
+                        json!({"event": "rolled_back", "phase": phase, "by": "tbmesh", "ok": undone, "reason": e}),
+                    );
+                    if let Some(o) = outcomes
+                        .iter_mut()
+                        .rev()
+                        .find(|o| o.node == name && o.phase == phase)
+                    {
+                        o.result = format!("failed: {e}\n(rolled back: {undone})");
+                    }
+                }
+            }
+        }
+        if confirm.is_some() && !undone_all {
             // Every node that ran the phase is confirmed or rolled back
             // (those whose phase failed were rolled back already).
             let checks = session.each(&done, |i, t| {

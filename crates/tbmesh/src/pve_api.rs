@@ -129,17 +129,38 @@ fn gate(session: &Session) -> Result<(), String> {
     }
 }
 
+/// The calls that apply `p` when the fabric phase changed files of tbmesh's
+/// own (frr.conf.local, /etc/frr/daemons): Proxmox merges frr.conf.local
+/// only when it writes frr.conf, so `pvesh set /cluster/sdn` runs even when
+/// no object changes.
+pub fn calls_with_local(p: &ApiPlan) -> Vec<Vec<String>> {
+    if p.calls.is_empty() {
+        vec![vec!["pvesh".into(), "set".into(), "/cluster/sdn".into()]]
+    } else {
+        p.calls.clone()
+    }
+}
+
+/// Run `calls` on the node that runs pvesh, reporting them; no gate (the
+/// fabric phase's confirmation waits for the routers).
+pub fn run_reported(
+    session: &Session,
+    calls: &[Vec<String>],
+    progress: &Progress,
+) -> Result<(), String> {
+    progress.report(
+        session.nodes[0].node(),
+        &format!("pve-sdn: {} API call(s)", calls.len()),
+        json!({"event": "pve_api", "calls": calls.len()}),
+    );
+    run_calls(session, calls)
+}
+
 /// Apply the planned calls; on failure restore the previous objects, apply
 /// them and wait until the routers reach each other again.
 pub fn apply(session: &Session, p: &ApiPlan, progress: &Progress) -> Result<(), String> {
     let node = session.nodes[0].node().to_string();
-    progress.report(
-        &node,
-        &format!("pve-sdn: {} API call(s)", p.calls.len()),
-        json!({"event": "pve_api", "calls": p.calls.len()}),
-    );
-    let fabric = &session.loaded.cluster.spec.fabric.name.value;
-    let outcome = run_calls(session, &p.calls).and_then(|()| gate(session));
+    let outcome = run_reported(session, &p.calls, progress).and_then(|()| gate(session));
     let Err(e) = outcome else {
         progress.report(
             &node,
@@ -148,16 +169,37 @@ pub fn apply(session: &Session, p: &ApiPlan, progress: &Progress) -> Result<(), 
         );
         return Ok(());
     };
-    // Roll back: from whatever the API holds now to what it held before.
-    // Then wait for the routers again, as after any apply.
+    restore(session, p, &e, progress);
+    Err(e)
+}
+
+/// After a failed apply (`why`): from whatever the API holds now back to
+/// what it held before, applied again (also when no object differs: the
+/// restored frr.conf.local is merged only then), and the routers waited for.
+pub fn restore(session: &Session, p: &ApiPlan, why: &str, progress: &Progress) -> bool {
+    let fabric = &session.loaded.cluster.spec.fabric.name.value;
     let back = read_objects(session)
-        .map(|now| pve_sdn::calls(&now, &p.current, fabric))
+        .map(|now| {
+            let calls = pve_sdn::calls(&now, &p.current, fabric);
+            calls_with_local(&ApiPlan {
+                current: now,
+                desired: p.current.clone(),
+                calls,
+            })
+        })
         .and_then(|calls| run_calls(session, &calls))
-        .and_then(|()| gate(session));
+        // No fabric before: no router to wait for.
+        .and_then(|()| {
+            if p.current.fabrics.contains_key(fabric) {
+                gate(session)
+            } else {
+                Ok(())
+            }
+        });
     progress.report(
-        &node,
+        session.nodes[0].node(),
         &format!(
-            "pve-sdn: failed ({e}); previous objects restored: {}",
+            "pve-sdn: failed ({why}); previous objects restored: {}",
             match &back {
                 Ok(()) => "yes".to_string(),
                 Err(b) => format!("NO ({b})"),
@@ -165,5 +207,5 @@ pub fn apply(session: &Session, p: &ApiPlan, progress: &Progress) -> Result<(), 
         ),
         json!({"event": "pve_api_rolled_back", "ok": back.is_ok()}),
     );
-    Err(e)
+    back.is_ok()
 }

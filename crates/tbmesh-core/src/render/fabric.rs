@@ -225,8 +225,17 @@ pub fn frr_fabric_blocks(c: &Cluster, i: usize) -> Vec<String> {
             f.router_ifname()
         ),
     )];
+    let v6 = c
+        .router_ip6s
+        .get(i)
+        .map(|_| format!(" ipv6 router openfabric {name}\n"));
+    let v6 = v6.as_deref().unwrap_or("");
+    ifaces[0].1 = format!(
+        "interface {}\n ip router openfabric {name}\n{v6} openfabric passive\nexit\n",
+        f.router_ifname()
+    );
     for p in &c.nodes()[i].ports {
-        let mut b = format!("interface {}\n ip router openfabric {name}\n", p.name);
+        let mut b = format!("interface {}\n ip router openfabric {name}\n{v6}", p.name);
         if let Some(v) = &f.hello_interval {
             let _ = writeln!(b, " openfabric hello-interval {}", v.value);
         }
@@ -245,6 +254,21 @@ pub fn frr_fabric_blocks(c: &Cluster, i: usize) -> Vec<String> {
         "access-list pve_openfabric_{name}_ips permit {}\n",
         f.prefix.value.trunc()
     ));
+    if let (Some(p6), Some(ip6)) = (&f.prefix6, c.router_ip6s.get(i)) {
+        blocks.push(format!(
+            "ipv6 access-list pve_openfabric_{name}_ip6s permit {}\n",
+            p6.value.trunc()
+        ));
+        blocks.push(format!(
+            "route-map pve_openfabric permit 100\n match ip address pve_openfabric_{name}_ips\n set src {router}\nexit\n"
+        ));
+        blocks.push(format!(
+            "route-map pve_openfabric6 permit 100\n match ipv6 address pve_openfabric_{name}_ip6s\n set src {ip6}\nexit\n"
+        ));
+        blocks.push("ip protocol openfabric route-map pve_openfabric\n".to_string());
+        blocks.push("ipv6 protocol openfabric route-map pve_openfabric6\n".to_string());
+        return blocks;
+    }
     blocks.push(format!(
         "route-map pve_openfabric permit 100\n match ip address pve_openfabric_{name}_ips\n set src {router}\nexit\n"
     ));
@@ -298,6 +322,10 @@ pub fn fabrics_cfg(c: &Cluster) -> String {
     if let Some(v) = &f.hello_interval {
         fabric.push(format!("hello_interval {}", v.value));
     }
+    // Alphabetical: `ip6_prefix` sorts before `ip_prefix`.
+    if let Some(p6) = &f.prefix6 {
+        fabric.push(format!("ip6_prefix {}", p6.value.trunc()));
+    }
     fabric.push(format!("ip_prefix {}", f.prefix.value.trunc()));
     sections.push((format!("openfabric_fabric: {}", f.name), fabric));
     let mut order: Vec<usize> = (0..c.nodes().len()).collect();
@@ -308,6 +336,9 @@ pub fn fabrics_cfg(c: &Cluster) -> String {
             .map(|p| format!("interfaces {p}"))
             .collect();
         keys.push(format!("ip {}", c.router_ips[i]));
+        if let Some(ip6) = c.router_ip6s.get(i) {
+            keys.push(format!("ip6 {ip6}"));
+        }
         sections.push((
             format!("openfabric_node: {}_{}", f.name, c.node_name(i)),
             keys,
@@ -345,6 +376,9 @@ pub fn pvesh_script(c: &Cluster) -> String {
     if let Some(v) = &f.csnp_interval {
         let _ = write!(s, " --csnp_interval {}", v.value);
     }
+    if let Some(p6) = &f.prefix6 {
+        let _ = write!(s, " --ip6_prefix {}", p6.value.trunc());
+    }
     s.push('\n');
     for i in 0..c.nodes().len() {
         let _ = write!(
@@ -354,6 +388,9 @@ pub fn pvesh_script(c: &Cluster) -> String {
             c.node_name(i),
             c.router_ips[i]
         );
+        if let Some(ip6) = c.router_ip6s.get(i) {
+            let _ = write!(s, " --ip6 {ip6}");
+        }
         for p in interface_props(c, i) {
             let _ = write!(s, " --interfaces {p}");
         }

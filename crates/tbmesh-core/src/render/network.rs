@@ -56,7 +56,7 @@ pub fn render(c: &Cluster, i: usize, r: &mut NodeRender) {
         phase: Phase::Network,
         path: WAIT_SCRIPT.into(),
         mode: 0o755,
-        content: wait_script(&expected),
+        content: wait_script(&expected, c.spec.fabric.mode.value == FabricMode::PveSdn),
     });
     r.files.push(ManagedFile {
         phase: Phase::Network,
@@ -94,8 +94,13 @@ pub fn render(c: &Cluster, i: usize, r: &mut NodeRender) {
         path: "/etc/sysctl.d/90-tbmesh.conf".into(),
         mode: 0o644,
         content: format!(
-            "{}# Routers forward between mesh ports (a pair two hops apart goes through one).\nnet.ipv4.ip_forward = 1\n# Socket buffers sized for ~26 Gbit/s per Thunderbolt link.\nnet.core.rmem_max = 134217728\nnet.core.wmem_max = 134217728\nnet.ipv4.tcp_rmem = 4096 87380 134217728\nnet.ipv4.tcp_wmem = 4096 65536 134217728\n",
-            hash_header()
+            "{}# Routers forward between mesh ports (a pair two hops apart goes through one).\nnet.ipv4.ip_forward = 1\n{}# Socket buffers sized for ~26 Gbit/s per Thunderbolt link.\nnet.core.rmem_max = 134217728\nnet.core.wmem_max = 134217728\nnet.ipv4.tcp_rmem = 4096 87380 134217728\nnet.ipv4.tcp_wmem = 4096 65536 134217728\n",
+            hash_header(),
+            if c.spec.fabric.prefix6.is_some() {
+                "net.ipv6.conf.all.forwarding = 1\n"
+            } else {
+                ""
+            }
         ),
     });
 }
@@ -128,18 +133,24 @@ pub fn interfaces(c: &Cluster, i: usize) -> String {
     let router = c.router_ips[i];
     let mtu = f.mtu.value;
     let mut s = hash_header();
+    // Dual stack: the IPv6 router /128 next to the IPv4 /32.
+    let v6 = c
+        .router_ip6s
+        .get(i)
+        .map(|ip6| format!("\taddress {ip6}/128\n"))
+        .unwrap_or_default();
     let router_stanza = |s: &mut String| match f.router_interface.value {
         RouterInterface::Dummy => {
             let _ = write!(
                 s,
-                "\nauto {0}\niface {0} inet static\n\taddress {router}/32\n\tlink-type dummy\n\tip-forward 1\n",
+                "\nauto {0}\niface {0} inet static\n\taddress {router}/32\n{v6}\tlink-type dummy\n\tip-forward 1\n",
                 f.router_ifname()
             );
         }
         RouterInterface::Lo => {
             let _ = write!(
                 s,
-                "\nauto lo\niface lo inet loopback\n\taddress {router}/32\n"
+                "\nauto lo\niface lo inet loopback\n\taddress {router}/32\n{v6}"
             );
         }
     };
@@ -273,8 +284,20 @@ exit 1
 }
 
 /// Boot: wait, with a bound, until every port is up with its addresses.
-fn wait_script(expected: &[(String, Vec<String>)]) -> String {
+/// In `pve-sdn` mode a port's addresses come from Proxmox's
+/// interfaces.d/sdn: until the fabric is applied through the API (and on
+/// PVE 9.0, which puts no address on ports) there are none to wait for, and
+/// waiting would hold FRR's (re)start for the whole bound.
+fn wait_script(expected: &[(String, Vec<String>)], pve_sdn: bool) -> String {
     let ports: Vec<&str> = expected.iter().map(|(p, _)| p.as_str()).collect();
+    let pve_check = if pve_sdn {
+        concat!(
+            "    # pve-sdn: addresses only once Proxmox's interfaces.d/sdn gives the port some.\n",
+            "    grep -qsx \"iface $1 inet static\" /etc/network/interfaces.d/sdn || return 0\n",
+        )
+    } else {
+        ""
+    };
     format!(
         r#"#!/bin/bash
 # {managed}
@@ -293,7 +316,7 @@ expected() {{
 ready() {{
     local a
     [ -e "/sys/class/net/$1" ] || return 1
-    for a in $(expected "$1"); do
+{pve_check}    for a in $(expected "$1"); do
         ip -o -4 addr show dev "$1" | grep -qF " $a " || return 1
     done
 }}

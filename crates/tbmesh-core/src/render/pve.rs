@@ -149,8 +149,13 @@ pub fn frr_conf(c: &Cluster, i: usize, v: &PveVersion) -> String {
 pub fn interfaces_sdn(c: &Cluster, i: usize, v: &PveVersion) -> String {
     let f = &c.spec.fabric;
     let router = c.router_ips[i];
+    let v6 = c
+        .router_ip6s
+        .get(i)
+        .map(|ip6| format!("\taddress {ip6}/128\n"))
+        .unwrap_or_default();
     let mut stanzas = vec![format!(
-        "auto {0}\niface {0} inet static\n\taddress {router}/32\n\tlink-type dummy\n\tip-forward 1\n",
+        "auto {0}\niface {0} inet static\n\taddress {router}/32\n{v6}\tlink-type dummy\n\tip-forward 1\n",
         f.router_ifname()
     )];
     let mut ports: Vec<&str> = c.nodes()[i].ports.iter().map(|p| p.name.as_str()).collect();

@@ -1,8 +1,8 @@
 use crate::diag::Span;
-use crate::net::{Ipv4Net, PciAddr};
+use crate::net::{Ipv4Net, Ipv6Net, PciAddr};
 use serde::Serialize;
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Deref;
 
 /// A value and the place in the spec it was read from.
@@ -111,6 +111,9 @@ pub struct FabricSection {
     pub name: Sp<String>,
     pub mode: Sp<FabricMode>,
     pub prefix: Sp<Ipv4Net>,
+    /// Dual stack: the IPv6 prefix router addresses are taken from
+    /// (`prefix6`, or Proxmox's name `ip6_prefix`).
+    pub prefix6: Option<Sp<Ipv6Net>>,
     pub mtu: Sp<u32>,
     pub hello_interval: Option<Sp<u32>>,
     pub hello_multiplier: Option<Sp<u32>>,
@@ -248,6 +251,8 @@ pub struct NodeSpec {
     pub name: Sp<String>,
     pub host: Sp<Host>,
     pub router_ip: Option<Sp<Ipv4Addr>>,
+    /// The node's IPv6 router address (`router_ip6`), with `fabric.prefix6`.
+    pub router_ip6: Option<Sp<Ipv6Addr>>,
     pub ports: Vec<PortSpec>,
     pub osd_devices: Vec<Sp<String>>,
     /// Span of the `[[node]]` table, for errors about the node as a whole.

@@ -4,8 +4,8 @@
 
 use super::model::*;
 use crate::diag::{did_you_mean, Diagnostic, Source, Span};
-use crate::net::{Ipv4Net, PciAddr};
-use std::net::Ipv4Addr;
+use crate::net::{Ipv4Net, Ipv6Net, PciAddr};
+use std::net::{Ipv4Addr, Ipv6Addr};
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
 pub const MTU_RANGE: (u32, u32) = (1280, 65520);
@@ -356,6 +356,8 @@ impl Parser {
                 "name",
                 "mode",
                 "prefix",
+                "prefix6",
+                "ip6_prefix",
                 "mtu",
                 "hello_interval",
                 "hello_multiplier",
@@ -387,6 +389,20 @@ impl Parser {
             None => None,
         };
         let prefix = self.parsed(&t, "prefix", true, mesh_prefix);
+        let prefix6 = match (t.get("prefix6"), t.get("ip6_prefix")) {
+            (Some(_), Some(_)) => {
+                self.err(
+                    Diagnostic::error(
+                        t.key_span("ip6_prefix"),
+                        "fabric.prefix6 and fabric.ip6_prefix are the same setting, given twice",
+                    )
+                    .hint("keep one of them (ip6_prefix is Proxmox's name for prefix6)"),
+                );
+                None
+            }
+            (_, Some(_)) => self.parsed(&t, "ip6_prefix", false, mesh_prefix6),
+            _ => self.parsed(&t, "prefix6", false, mesh_prefix6),
+        };
         let mtu = match t.get("mtu") {
             None => Some(Sp::new(DEFAULT_MTU, t.span.clone())),
             Some(_) => self.int(&t, "mtu", MTU_RANGE),
@@ -451,6 +467,7 @@ impl Parser {
             name: name?,
             mode: mode?,
             prefix: prefix?,
+            prefix6,
             mtu: mtu?,
             hello_interval,
             hello_multiplier,
@@ -602,7 +619,17 @@ impl Parser {
     }
 
     fn node(&mut self, t: &Tbl, default_driver: &str) -> Option<NodeSpec> {
-        self.known_keys(t, &["name", "host", "router_ip", "ports", "osd_devices"]);
+        self.known_keys(
+            t,
+            &[
+                "name",
+                "host",
+                "router_ip",
+                "router_ip6",
+                "ports",
+                "osd_devices",
+            ],
+        );
         let name = self.parsed(t, "name", true, |s| identifier(s, 63));
         let host = self.parsed(t, "host", true, host);
         let router_ip = self.parsed(t, "router_ip", false, |s| {
@@ -610,6 +637,14 @@ impl Parser {
                 (
                     format!("{s:?} is not an IPv4 address"),
                     "write it like \"10.100.0.12\" (no prefix length), or remove it to have one allocated".into(),
+                )
+            })
+        });
+        let router_ip6 = self.parsed(t, "router_ip6", false, |s| {
+            s.parse::<Ipv6Addr>().map_err(|_| {
+                (
+                    format!("{s:?} is not an IPv6 address"),
+                    "write it like \"fd00:100::12\" (no prefix length), or remove it to have one allocated".into(),
                 )
             })
         });
@@ -643,10 +678,15 @@ impl Parser {
             (Some(_), None) => return None,
             (_, ip) => ip,
         };
+        let router_ip6 = match (t.get("router_ip6"), router_ip6) {
+            (Some(_), None) => return None,
+            (_, ip) => ip,
+        };
         Some(NodeSpec {
             name: name?,
             host: host?,
             router_ip,
+            router_ip6,
             ports: ports?,
             osd_devices,
             span: t.span.clone(),
@@ -831,6 +871,47 @@ fn mesh_prefix(s: &str) -> Check<Ipv4Net> {
                     .into(),
             ));
         }
+    }
+    Ok(net)
+}
+
+/// An IPv6 prefix mesh addresses are taken from: global unicast
+/// (2000::/3) or unique local (fc00::/7), with room for a router address.
+fn mesh_prefix6(s: &str) -> Check<Ipv6Net> {
+    let net = s
+        .parse::<Ipv6Net>()
+        .map_err(|m| (m, "write an IPv6 prefix like \"fd00:100::/64\"".into()))?;
+    let bits = |a: &str, len: u8| Ipv6Net {
+        addr: a.parse().expect("constant"),
+        len,
+    };
+    let what = [
+        ("link-local (fe80::/10)", bits("fe80::", 10)),
+        ("multicast (ff00::/8)", bits("ff00::", 8)),
+        ("loopback (::1)", bits("::1", 128)),
+        ("unspecified (::)", bits("::", 128)),
+    ]
+    .into_iter()
+    .find(|(_, b)| net.overlaps(b))
+    .map(|(w, _)| w);
+    let unicast = net.len >= 3 && bits("2000::", 3).contains(net.addr)
+        || net.len >= 7 && bits("fc00::", 7).contains(net.addr);
+    if what.is_some() || !unicast {
+        return Err((
+            match what {
+                Some(w) => format!("{net} overlaps the {w} addresses"),
+                None => format!(
+                    "{net} is not a global unicast (2000::/3) or unique local (fc00::/7) prefix"
+                ),
+            },
+            "use a unique local prefix of its own for the mesh, like \"fd00:100::/64\"".into(),
+        ));
+    }
+    if net.len > 120 {
+        return Err((
+            format!("{net} is too small for a mesh"),
+            "use a /64 (or at least a /120)".into(),
+        ));
     }
     Ok(net)
 }

@@ -3,7 +3,7 @@
 
 use super::model::*;
 use super::parse::parse;
-use crate::addressing::{allocate_router_ips, link_capacity, link_net};
+use crate::addressing::{allocate_router_ip6s, allocate_router_ips, link_capacity, link_net};
 use crate::cluster::Cluster;
 use crate::diag::{Diagnostic, Source};
 use crate::topology::{Link, Topology};
@@ -25,10 +25,13 @@ pub fn validate(spec: Spec) -> Checked {
     v.diags.extend(super::pve_names::check(&spec));
     let links = v.links(&spec);
     let router_ips = v.router_ips(&spec);
+    let router_ip6s = v.router_ip6s(&spec);
     v.ceph(&spec);
     v.management_outside_mesh(&spec);
     let link_nets = v.static_mode(&spec);
-    let (Some(links), Some(router_ips), Some(link_nets)) = (links, router_ips, link_nets) else {
+    let (Some(links), Some(router_ips), Some(router_ip6s), Some(link_nets)) =
+        (links, router_ips, router_ip6s, link_nets)
+    else {
         return Err(v.diags);
     };
     if v.diags.iter().any(Diagnostic::is_error) {
@@ -44,6 +47,7 @@ pub fn validate(spec: Spec) -> Checked {
             spec,
             topology,
             router_ips,
+            router_ip6s,
             link_nets,
         },
         v.diags,
@@ -215,6 +219,113 @@ impl Validator {
                     format!("fabric.prefix {prefix} has no free address left for every node"),
                 )
                 .hint("use a larger prefix, or give the nodes router_ip values"),
+            );
+        }
+        ips
+    }
+
+    /// IPv6 router addresses (dual stack), allocated like the IPv4 ones;
+    /// empty without `fabric.prefix6`.
+    fn router_ip6s(&mut self, spec: &Spec) -> Option<Vec<std::net::Ipv6Addr>> {
+        let Some(prefix) = &spec.fabric.prefix6 else {
+            for n in &spec.nodes {
+                if let Some(ip) = &n.router_ip6 {
+                    self.err(
+                        Diagnostic::error(
+                            ip.span.clone(),
+                            "router_ip6 is set but the fabric has no IPv6 prefix",
+                        )
+                        .hint("add `prefix6 = \"fd00:100::/64\"` (a prefix holding this address) to [fabric], or remove router_ip6"),
+                    );
+                }
+            }
+            return Some(vec![]);
+        };
+        if spec.fabric.mode.value == FabricMode::Static {
+            self.err(
+                Diagnostic::error(
+                    prefix.span.clone(),
+                    "static mode has no IPv6: its routes and /31 link addresses are IPv4 only",
+                )
+                .hint("use mode \"frr\" or \"pve-sdn\" for a dual-stack fabric, or remove prefix6"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        let mut seen: HashMap<std::net::Ipv6Addr, &str> = HashMap::new();
+        for n in &spec.nodes {
+            if let Ok(host) = n.host.addr.parse::<std::net::Ipv6Addr>() {
+                if prefix.value.contains(host) {
+                    self.err(
+                        Diagnostic::error(
+                            prefix.span.clone(),
+                            format!("fabric.prefix6 {} holds management address {host} (node {}): mesh routes would take over the way tbmesh reaches the node", prefix.value, n.name),
+                        )
+                        .hint("give the mesh an IPv6 prefix of its own, outside the management network (such as fd00:100::/64)"),
+                    );
+                    ok = false;
+                }
+            }
+            let Some(ip) = &n.router_ip6 else { continue };
+            if !prefix.value.contains(ip.value) {
+                self.err(
+                    Diagnostic::error(
+                        ip.span.clone(),
+                        format!(
+                            "router_ip6 {} is outside fabric.prefix6 {}",
+                            ip.value, prefix.value
+                        ),
+                    )
+                    .hint(format!(
+                        "use an address inside {}, or remove router_ip6 to have one allocated",
+                        prefix.value.trunc()
+                    )),
+                );
+                ok = false;
+            } else if ip.value == prefix.value.network() {
+                self.err(
+                    Diagnostic::error(
+                        ip.span.clone(),
+                        format!(
+                            "router_ip6 {} is the subnet-router anycast address of {}",
+                            ip.value,
+                            prefix.value.trunc()
+                        ),
+                    )
+                    .hint("pick another address of the prefix"),
+                );
+                ok = false;
+            }
+            if let Some(other) = seen.insert(ip.value, &n.name.value) {
+                self.err(
+                    Diagnostic::error(
+                        ip.span.clone(),
+                        format!("router_ip6 {} is also used by node {other}", ip.value),
+                    )
+                    .hint("every node needs its own router address"),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let explicit: Vec<_> = spec
+            .nodes
+            .iter()
+            .map(|n| n.router_ip6.as_ref().map(|s| s.value))
+            .collect();
+        let ips = allocate_router_ip6s(prefix.value, &explicit);
+        if ips.is_none() {
+            self.err(
+                Diagnostic::error(
+                    prefix.span.clone(),
+                    format!(
+                        "fabric.prefix6 {} has no free address left for every node",
+                        prefix.value
+                    ),
+                )
+                .hint("use a larger prefix (a /64), or give the nodes router_ip6 values"),
             );
         }
         ips

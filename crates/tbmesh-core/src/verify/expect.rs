@@ -23,3 +23,8 @@ pub(crate) fn max_ttl(c: &Cluster) -> u8 {
 pub fn full_size(mtu: u32) -> u32 {
     mtu.saturating_sub(28)
 }
+
+/// The same for IPv6 (IPv6 + ICMPv6 headers are 48 bytes).
+pub fn full_size6(mtu: u32) -> u32 {
+    mtu.saturating_sub(48)
+}

@@ -6,7 +6,7 @@ use super::sections::{first_line, sections};
 use super::system::{parse_neigh, parse_route_get, parse_unit_show, Route, UnitState};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// Who answered the all-nodes multicast on a port, with their MACs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -28,6 +28,10 @@ pub struct Probes {
     pub mtu: BTreeMap<Ipv4Addr, Ping>,
     /// Per router IP: the DF ping one byte over the MTU.
     pub over: BTreeMap<Ipv4Addr, Ping>,
+    /// Dual stack, per IPv6 router address: the DF ping that fills the MTU.
+    pub mtu6: BTreeMap<Ipv6Addr, Ping>,
+    /// Dual stack, per IPv6 router address: one byte over the MTU.
+    pub over6: BTreeMap<Ipv6Addr, Ping>,
     /// Per router IP and TTL.
     pub ttl: BTreeMap<Ipv4Addr, BTreeMap<u8, Ping>>,
     /// Per router IP: the route to it (or why there is none).
@@ -86,6 +90,18 @@ pub fn parse_probes(out: &str) -> Result<Probes, String> {
                 let mut ping = parse_ping(&s.body);
                 ping.status = s.status;
                 p.over.insert(ip(to)?, ping);
+            }
+            [head @ ("mtu6" | "over6"), to] => {
+                let mut ping = parse_ping(&s.body);
+                ping.status = s.status;
+                let to: Ipv6Addr = to
+                    .parse()
+                    .map_err(|_| format!("probe output: {to:?} is not an IPv6 address"))?;
+                if *head == "mtu6" {
+                    p.mtu6.insert(to, ping);
+                } else {
+                    p.over6.insert(to, ping);
+                }
             }
             ["ttl", to, t] => {
                 let mut ping = parse_ping(&s.body);

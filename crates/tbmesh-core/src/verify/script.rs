@@ -1,6 +1,6 @@
 //! The probe script a node runs.
 
-use super::expect::{boot_units, full_size, max_ttl};
+use super::expect::{boot_units, full_size, full_size6, max_ttl};
 use crate::shell::shell_quote;
 use crate::spec::FabricMode;
 use crate::topology::NodeIdx;
@@ -20,8 +20,8 @@ pub fn probe_script(c: &Cluster, i: NodeIdx) -> String {
     let own = c.router_ips[i].to_string();
     let size = full_size(c.spec.fabric.mtu.value);
     let deadline = PING_DEADLINE_SECS.to_string();
-    // `ping -n [extra] -c 1 -i 0.2 -w 2 -I <own router ip> <ip>`
-    let ping = |extra: &[&str], ip: &str| -> Vec<String> {
+    // `ping -n [extra] -c 1 -i 0.2 -w 2 -I <from> <ip>`
+    let ping_from = |from: &str, extra: &[&str], ip: &str| -> Vec<String> {
         let mut v = vec!["ping", "-n"];
         v.extend_from_slice(extra);
         v.extend([
@@ -32,11 +32,12 @@ pub fn probe_script(c: &Cluster, i: NodeIdx) -> String {
             "-w",
             &deadline,
             "-I",
-            &own,
+            from,
             ip,
         ]);
         v.into_iter().map(str::to_string).collect()
     };
+    let ping = |extra: &[&str], ip: &str| ping_from(&own, extra, ip);
     let mut s = String::from(
         r#"export LC_ALL=C
 d=$(mktemp -d) || exit 1
@@ -91,6 +92,20 @@ nd() {
         for t in 1..=max_ttl(c) {
             let argv = ping(&["-t", &t.to_string()], &ip);
             run(&mut jobs, format!("ttl {ip} {t}"), &refs(&argv));
+        }
+    }
+    // Dual stack: DF pings between the IPv6 router addresses.
+    if let Some(own6) = c.router_ip6s.get(i) {
+        let (own6, size6) = (own6.to_string(), full_size6(c.spec.fabric.mtu.value));
+        for (j, ip6) in c.router_ip6s.iter().enumerate() {
+            if j == i {
+                continue;
+            }
+            let ip6 = ip6.to_string();
+            for (head, sz) in [("mtu6", size6), ("over6", size6 + 1)] {
+                let argv = ping_from(&own6, &["-6", "-M", "do", "-s", &sz.to_string()], &ip6);
+                run(&mut jobs, format!("{head} {ip6}"), &refs(&argv));
+            }
         }
     }
     if c.spec.fabric.mode.value != FabricMode::Static {

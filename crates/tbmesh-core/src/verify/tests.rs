@@ -542,3 +542,64 @@ fn a_missing_bfd_session_names_the_port() {
     assert_eq!(missing.detail, "no BFD session to n4 10.100.0.14 on en06");
     assert!(find(&r, CheckKind::Bfd, "n3", "en05").ok);
 }
+
+/// Issue 11 item 2: a dual-stack fabric gets a DF ping check per pair of
+/// IPv6 router addresses too, judged like the IPv4 one.
+#[test]
+fn dual_stack_adds_a_df_ping6_check_per_pair() {
+    let text = SPEC.replace(
+        "prefix = \"10.100.0.0/24\"",
+        "prefix = \"10.100.0.0/24\"\nprefix6 = \"fd00:100::/64\"",
+    );
+    let c = cluster(&text);
+    assert_eq!(c.router_ip6s[0].to_string(), "fd00:100::1");
+    // The probe script pings the other routers' IPv6 addresses with DF,
+    // at full size (MTU - 48) and one byte over, from its own.
+    let script = probe_script(&c, 0);
+    assert!(script.contains("'mtu6 fd00:100::2' ping -n -6 -M do -s 65472 -c 1 -i 0.2 -w 2 -I fd00:100::1 fd00:100::2"), "{script}");
+    assert!(
+        script.contains("'over6 fd00:100::3' ping -n -6 -M do -s 65473 "),
+        "{script}"
+    );
+    // n2 hears n3 at full size and not one byte over; n4 does not answer.
+    let [a, b, d] = capture!("ok");
+    let extra = |ok: &[(&str, &str, bool)]| -> String {
+        ok.iter()
+            .map(|(head, ip, answered)| {
+                if *answered {
+                    format!("@@verify {head} {ip}\nPING {ip} 65472 data bytes\n65480 bytes from {ip}: icmp_seq=1 ttl=64 time=0.2 ms\n@@rc 0\n")
+                } else {
+                    format!("@@verify {head} {ip}\nping: sendmsg: Message too long\n@@rc 1\n")
+                }
+            })
+            .collect()
+    };
+    let n2 = format!(
+        "{}{}",
+        a.1,
+        extra(&[
+            ("mtu6", "fd00:100::2", true),
+            ("over6", "fd00:100::2", false),
+            ("mtu6", "fd00:100::3", false),
+            ("over6", "fd00:100::3", false),
+        ])
+    );
+    let seen = Seen::from(&c, [(a.0, &n2), b, d]);
+    let r = seen.evaluate(&c);
+    let good = find(&r, CheckKind::Ping, "n2", "n3 fd00:100::2");
+    assert!(good.ok, "{good:?}");
+    assert_eq!(good.found, "65472 B answered, 65473 B refused");
+    let bad = find(&r, CheckKind::Ping, "n2", "n4 fd00:100::3");
+    assert!(!bad.ok);
+    assert!(
+        bad.detail.contains("no answer to 65472 B with DF"),
+        "{bad:?}"
+    );
+    // n3 reported no IPv6 probes at all.
+    assert_eq!(
+        find(&r, CheckKind::Ping, "n3", "n2 fd00:100::1").detail,
+        "not probed"
+    );
+    // The IPv4 checks are unchanged.
+    assert!(find(&r, CheckKind::Ping, "n2", "n3 10.100.0.13").ok);
+}

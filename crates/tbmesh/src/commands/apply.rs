@@ -38,26 +38,13 @@ pub fn run(
     engine::report_problems(&prep.problems, printer)?;
     let pre = crate::ceph::from_trip(&session, &prep.facts, &prep.extra)?;
     let total = prep.plan.total_changes();
-    if total > 0
-        && !apply_mesh(
-            &session,
-            &prep,
-            confirm_secs,
-            fault,
-            &progress,
-            printer,
-            started,
-        )
-    {
-        return Ok(engine::exit_for(false));
-    }
-    // pve-sdn: the fabric through the Proxmox VE API, before Ceph's gate.
-    let mut api_calls = 0;
-    if session.loaded.cluster.spec.fabric.mode.value == FabricMode::PveSdn
+    // pve-sdn: the fabric through the Proxmox VE API. Its objects are read
+    // before anything changes.
+    let api = if session.loaded.cluster.spec.fabric.mode.value == FabricMode::PveSdn
         && (phases.is_empty() || phases.contains(&Phase::Fabric))
     {
-        let p = match crate::pve_api::plan(&session) {
-            Ok(p) => p,
+        match crate::pve_api::plan(&session) {
+            Ok(p) => Some(p),
             Err(e) => {
                 progress.note(
                     &format!("pve-sdn: cannot read the fabric objects: {e}"),
@@ -65,9 +52,56 @@ pub fn run(
                 );
                 return Ok(engine::exit_for(false));
             }
-        };
+        }
+    } else {
+        None
+    };
+    // When the fabric phase changes tbmesh's own files (frr.conf.local,
+    // bfdd= in /etc/frr/daemons), the API apply runs inside that phase,
+    // before its nodes are confirmed: only then does Proxmox write the
+    // frr.conf that routes (and merges frr.conf.local into).
+    let local = api.as_ref().filter(|_| {
+        prep.plan
+            .nodes
+            .iter()
+            .any(|n| n.change_count(Phase::Fabric) > 0)
+    });
+    let local_calls = local.map(crate::pve_api::calls_with_local);
+    let api_ran = std::sync::atomic::AtomicBool::new(false);
+    let before_confirm = |phase: Phase| -> Result<(), String> {
+        match (&local_calls, phase) {
+            (Some(calls), Phase::Fabric) => {
+                api_ran.store(true, std::sync::atomic::Ordering::SeqCst);
+                crate::pve_api::run_reported(&session, calls, &progress)
+            }
+            _ => Ok(()),
+        }
+    };
+    if total > 0
+        && !apply_mesh(
+            &session,
+            &prep,
+            ApplyOptions {
+                id: engine::new_apply_id(),
+                confirm_secs,
+                fault,
+                before_confirm: &before_confirm,
+            },
+            &progress,
+            printer,
+            started,
+        )
+    {
+        if let Some(p) = local.filter(|_| api_ran.load(std::sync::atomic::Ordering::SeqCst)) {
+            // The nodes rolled their files back; the API's objects follow.
+            crate::pve_api::restore(&session, p, "the fabric phase was not confirmed", &progress);
+        }
+        return Ok(engine::exit_for(false));
+    }
+    let mut api_calls = local_calls.as_ref().map_or(0, Vec::len);
+    if let Some(p) = api.as_ref().filter(|_| local.is_none()) {
         api_calls = p.calls.len();
-        if api_calls > 0 && crate::pve_api::apply(&session, &p, &progress).is_err() {
+        if api_calls > 0 && crate::pve_api::apply(&session, p, &progress).is_err() {
             return Ok(engine::exit_for(false));
         }
     }
@@ -100,23 +134,17 @@ pub fn run(
 fn apply_mesh(
     session: &Session,
     prep: &engine::Prepared,
-    confirm_secs: u32,
-    fault: Option<(String, String)>,
+    opts: ApplyOptions,
     progress: &Progress,
     printer: &Printer,
     started: Instant,
 ) -> bool {
     let total = prep.plan.total_changes();
-    let id = engine::new_apply_id();
+    let id = opts.id.clone();
     progress.note(
         &format!("apply {id}: {total} change(s)"),
         json!({"event": "apply", "id": id, "changes": total}),
     );
-    let opts = ApplyOptions {
-        id: id.clone(),
-        confirm_secs,
-        fault,
-    };
     let (outcomes, ok) = engine::apply(session, prep, &opts, progress);
     let secs = started.elapsed().as_secs_f64();
     if printer.json {

@@ -51,13 +51,17 @@ pub fn summary_text(c: &Cluster) -> String {
     let s = &c.spec;
     let f = &s.fabric;
     let mut out = format!(
-        "cluster {}: {} nodes, {} links; fabric {} (mode {}), prefix {}, MTU {}, router address on {}\n\n",
+        "cluster {}: {} nodes, {} links; fabric {} (mode {}), prefix {}{}, MTU {}, router address on {}\n\n",
         s.cluster.name,
         s.nodes.len(),
         f.links.len(),
         f.name,
         f.mode,
         f.prefix,
+        f.prefix6
+            .as_ref()
+            .map(|p| format!(", prefix6 {p}"))
+            .unwrap_or_default(),
         f.mtu,
         f.router_ifname()
     );
@@ -70,7 +74,10 @@ pub fn summary_text(c: &Cluster) -> String {
         nodes.row([
             n.name.to_string(),
             n.host.to_string(),
-            c.router_ips[i].to_string(),
+            match c.router_ip6s.get(i) {
+                Some(ip6) => format!("{} {ip6}", c.router_ips[i]),
+                None => c.router_ips[i].to_string(),
+            },
             c.net(i),
             if devs.is_empty() {
                 "-".into()
@@ -187,6 +194,7 @@ pub fn summary_json(c: &Cluster) -> serde_json::Value {
                 "host": n.host.to_string(),
                 "router_ip": c.router_ips[i].to_string(),
                 "router_ip_allocated": n.router_ip.is_none(),
+                "router_ip6": c.router_ip6s.get(i).map(ToString::to_string),
                 "net": c.net(i),
                 "ports": ports,
                 "osd_devices": n.osd_devices,

@@ -105,6 +105,17 @@ fn per_port_multiplier(mode: &str) -> String {
 }
 
 /// Every snapshot: (directory name, spec, extra render arguments).
+/// Dual stack (issue 11 item 2): the reference cluster with an IPv6 prefix.
+fn dual_stack(mode: &str) -> String {
+    let text = in_mode("ms01-3node", mode);
+    assert!(text.contains("prefix = \"10.100.0.0/24\"\n"));
+    text.replacen(
+        "prefix = \"10.100.0.0/24\"\n",
+        "prefix = \"10.100.0.0/24\"\nprefix6 = \"fd00:100::/64\"\n",
+        1,
+    )
+}
+
 fn snapshot_cases() -> Vec<(String, String, Vec<&'static str>)> {
     let mut cases = vec![];
     for name in EXAMPLES {
@@ -123,6 +134,7 @@ fn snapshot_cases() -> Vec<(String, String, Vec<&'static str>)> {
             port_before_dummy(mode),
             vec![],
         ));
+        cases.push((format!("dual-stack-{mode}"), dual_stack(mode), vec![]));
         cases.push((
             format!("per-port-multiplier-{mode}"),
             per_port_multiplier(mode),
@@ -274,6 +286,68 @@ fn frr_fabric_part_is_byte_exact() {
         assert!(conf[..start].contains(line), "header lacks {line:?}");
     }
     assert!(conf.ends_with("!\nline vty\n"));
+}
+
+/// FORMATS.md's IPv6 rules applied to n2's fabric part: `ipv6 router
+/// openfabric` after `ip router openfabric` in every interface block, the
+/// `ipv6 access-list ..._ip6s`, route-map `pve_openfabric6` (`match ipv6
+/// address`, `set src <ip6>`) and `ipv6 protocol openfabric`; the NET from
+/// the IPv4 address.
+fn frr_fabric_n2_dual() -> String {
+    let protocol = "!\nip protocol openfabric route-map pve_openfabric\n";
+    let routemap = "!\nroute-map pve_openfabric permit 100\n";
+    let part = FRR_FABRIC_N2
+        .strip_suffix(protocol)
+        .expect("FORMATS.md's part ends with `ip protocol`");
+    assert!(part.contains(routemap));
+    let part = part
+        .replace(
+            " ip router openfabric tb4\n",
+            " ip router openfabric tb4\n ipv6 router openfabric tb4\n",
+        )
+        .replace(
+            routemap,
+            &format!(
+                "!\nipv6 access-list pve_openfabric_tb4_ip6s permit fd00:100::/64\n{routemap}"
+            ),
+        );
+    format!("{part}!\nroute-map pve_openfabric6 permit 100\n match ipv6 address pve_openfabric_tb4_ip6s\n set src fd00:100::1\nexit\n{protocol}!\nipv6 protocol openfabric route-map pve_openfabric6\n")
+}
+
+#[test]
+fn dual_stack_renders_ipv6_in_frr_and_pve_sdn_modes() {
+    let (_out, dir) = render_to(&dual_stack("frr"));
+    let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
+    let start = conf.find("!\nrouter openfabric").expect("fabric part");
+    let end = conf.find("!\nline vty").expect("end");
+    assert_eq!(without_additions(&conf[start..end]), frr_fabric_n2_dual());
+    let ifaces = std::fs::read_to_string(dir.join("nodes/n2/etc/network/interfaces.d/tbmesh"))
+        .expect("interfaces");
+    assert!(ifaces.contains("iface dummy_tb4 inet static\n\taddress 10.100.0.12/32\n\taddress fd00:100::1/128\n\tlink-type dummy\n"), "{ifaces}");
+    let sysctl =
+        std::fs::read_to_string(dir.join("nodes/n2/etc/sysctl.d/90-tbmesh.conf")).expect("sysctl");
+    assert!(sysctl.contains("net.ipv6.conf.all.forwarding = 1\n"));
+
+    let (_out, dir) = render_to(&dual_stack("pve-sdn"));
+    let cfg =
+        std::fs::read_to_string(dir.join("cluster/etc/pve/sdn/fabrics.cfg")).expect("fabrics.cfg");
+    // Keys alphabetical (FORMATS.md): `ip6_prefix` sorts before `ip_prefix`.
+    assert!(cfg.starts_with("openfabric_fabric: tb4\n\tcsnp_interval 5\n\thello_interval 1\n\tip6_prefix fd00:100::/64\n\tip_prefix 10.100.0.0/24\n\n"), "{cfg}");
+    assert!(cfg.contains("openfabric_node: tb4_n4\n\tinterfaces name=en05,hello_multiplier=3\n\tinterfaces name=en06,hello_multiplier=3\n\tip 10.100.0.14\n\tip6 fd00:100::3\n"), "{cfg}");
+    let sh = std::fs::read_to_string(dir.join("cluster/pvesh.sh")).expect("pvesh.sh");
+    assert!(sh.contains("--ip_prefix 10.100.0.0/24 --hello_interval 1 --csnp_interval 5 --ip6_prefix fd00:100::/64\n"), "{sh}");
+    assert!(
+        sh.contains(
+            "--node_id n3 --protocol openfabric --ip 10.100.0.13 --ip6 fd00:100::2 --interfaces"
+        ),
+        "{sh}"
+    );
+    let preview =
+        std::fs::read_to_string(dir.join("cluster/preview/n2/etc/frr/frr.conf")).expect("preview");
+    assert!(preview.contains(&frr_fabric_n2_dual()[2..]), "{preview}");
+    let sdn = std::fs::read_to_string(dir.join("cluster/preview/n2/etc/network/interfaces.d/sdn"))
+        .expect("sdn preview");
+    assert!(sdn.starts_with("auto dummy_tb4\niface dummy_tb4 inet static\n\taddress 10.100.0.12/32\n\taddress fd00:100::1/128\n"), "{sdn}");
 }
 
 #[test]

@@ -1036,3 +1036,135 @@ fn no_spec_hints_at_the_examples_and_says_init_is_only_planned() {
     out.status(2).stderr_has("reading spec");
     assert!(!out.stderr.contains("examples/"), "{}", out.stderr);
 }
+
+/// Issue 11 item 2: the reference cluster, dual stack.
+fn dual_stack() -> String {
+    edit(
+        &reference(),
+        "prefix = \"10.100.0.0/24\"",
+        "prefix = \"10.100.0.0/24\"\nprefix6 = \"fd00:100::/64\"",
+    )
+}
+
+#[test]
+fn dual_stack_allocates_router_ip6_in_node_order_and_keeps_given_ones() {
+    let text = edit(
+        &dual_stack(),
+        "router_ip = \"10.100.0.13\"",
+        "router_ip = \"10.100.0.13\"\nrouter_ip6 = \"fd00:100::1\"",
+    );
+    let out = Test::new().spec(&text).args(["validate", "--json"]).run();
+    out.status(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    // n3 keeps ::1; n2 and n4 get the lowest free ones, in node order.
+    let ip6: Vec<&str> = (0..3)
+        .map(|i| v["nodes"][i]["router_ip6"].as_str().expect("router_ip6"))
+        .collect();
+    assert_eq!(ip6, ["fd00:100::2", "fd00:100::1", "fd00:100::3"]);
+    // Proxmox's name for the key is accepted too.
+    let text = edit(&dual_stack(), "prefix6 =", "ip6_prefix =");
+    let out = Test::new().spec(&text).args(["validate", "--json"]).run();
+    out.status(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    assert_eq!(v["nodes"][0]["router_ip6"], "fd00:100::1");
+}
+
+#[test]
+fn prefix6_must_be_global_unicast_or_ula() {
+    for (bad, message) in [
+        ("fe80::/64", "overlaps the link-local (fe80::/10) addresses"),
+        ("ff02::/64", "overlaps the multicast (ff00::/8) addresses"),
+        ("::1/128", "overlaps the loopback (::1) addresses"),
+        (
+            "100::/64",
+            "is not a global unicast (2000::/3) or unique local (fc00::/7) prefix",
+        ),
+        ("fd00:100::/124", "is too small for a mesh"),
+        ("fd00:100::", "has no prefix length"),
+        ("10.100.0.0/24", "is not an IPv6 address"),
+    ] {
+        let text = edit(&dual_stack(), "fd00:100::/64", bad);
+        // 10.100.0.0/24 is fabric.prefix's value too: the second one.
+        let nth = usize::from(bad == "10.100.0.0/24");
+        refused(&text, &format!("\"{bad}\""), nth, message);
+    }
+}
+
+#[test]
+fn prefix6_and_ip6_prefix_together_are_refused() {
+    let text = edit(
+        &dual_stack(),
+        "prefix6 = \"fd00:100::/64\"",
+        "prefix6 = \"fd00:100::/64\"\nip6_prefix = \"fd00:100::/64\"",
+    );
+    refused(&text, "ip6_prefix", 0, "the same setting, given twice");
+}
+
+#[test]
+fn router_ip6_rules() {
+    let with = |ip6: &str| {
+        edit(
+            &dual_stack(),
+            "router_ip = \"10.100.0.13\"",
+            &format!("router_ip = \"10.100.0.13\"\nrouter_ip6 = \"{ip6}\""),
+        )
+    };
+    refused(
+        &with("fd00:200::1"),
+        "\"fd00:200::1\"",
+        0,
+        "is outside fabric.prefix6",
+    );
+    refused(
+        &with("fd00:100::"),
+        "\"fd00:100::\"",
+        0,
+        "subnet-router anycast",
+    );
+    refused(
+        &with("10.100.0.13"),
+        "\"10.100.0.13\"",
+        1,
+        "is not an IPv6 address",
+    );
+    // Without prefix6 a router_ip6 has nothing to belong to.
+    let text = edit(
+        &reference(),
+        "router_ip = \"10.100.0.13\"",
+        "router_ip = \"10.100.0.13\"\nrouter_ip6 = \"fd00:100::1\"",
+    );
+    refused(&text, "\"fd00:100::1\"", 0, "the fabric has no IPv6 prefix");
+    // Two nodes with one address.
+    let text = edit(
+        &edit(
+            &dual_stack(),
+            "router_ip = \"10.100.0.13\"",
+            "router_ip = \"10.100.0.13\"\nrouter_ip6 = \"fd00:100::7\"",
+        ),
+        "router_ip = \"10.100.0.14\"",
+        "router_ip = \"10.100.0.14\"\nrouter_ip6 = \"fd00:100::7\"",
+    );
+    refused(&text, "\"fd00:100::7\"", 1, "is also used by node n3");
+}
+
+#[test]
+fn prefix6_holding_a_management_address_and_static_mode_are_refused() {
+    let text = edit(
+        &dual_stack(),
+        "host = \"10.11.11.12\"",
+        "host = \"[fd00:100::12]\"",
+    );
+    refused(
+        &text,
+        "\"fd00:100::/64\"",
+        0,
+        "holds management address fd00:100::12",
+    );
+    let text = edit(&dual_stack(), "mode = \"pve-sdn\"", "mode = \"static\"");
+    let text = edit(
+        &text,
+        "prefix = \"10.100.0.0/24\"",
+        "prefix = \"10.100.0.0/24\"\nlink_prefix = \"10.100.1.0/24\"",
+    );
+    refused(&text, "\"fd00:100::/64\"", 0, "static mode has no IPv6");
+}

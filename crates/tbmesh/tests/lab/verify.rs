@@ -271,3 +271,49 @@ fn verify_names_both_ends_of_a_port_cabled_elsewhere_than_declared() {
     // The real spec, on the same mesh, verifies.
     verify_until_ok(&real, Duration::from_secs(60));
 }
+
+/// Issue 11 item 2: a dual-stack mesh on the shared lab. The lab's spec
+/// with `prefix6` is applied (frr mode: `ipv6 router openfabric`, the /128
+/// on lo) and verified, with a DF ping per pair of IPv6 router addresses;
+/// then the lab's own spec is applied back (as every test taking the lab
+/// would do anyway).
+#[test]
+fn dual_stack_mesh_applies_and_verifies_with_ping6() {
+    let lab = shared::lab(Level::Mesh);
+    let text = std::fs::read_to_string(&lab.spec).expect("the lab's spec");
+    let line = "prefix = \"10.100.0.0/24\"\n";
+    assert!(text.contains(line), "{text}");
+    let dual = text.replacen(line, &format!("{line}prefix6 = \"fd00:100::/64\"\n"), 1);
+    let spec = lab.spec.with_file_name("tbmesh-dual.toml");
+    std::fs::write(&spec, dual).expect("write the dual-stack spec");
+    apply(&spec);
+    let (doc, took) = verify_until_ok(&spec, Duration::from_secs(60));
+    log(&format!(
+        "dual-stack verify took {:.2} s",
+        took.as_secs_f64()
+    ));
+    // router_ip6 allocated in node order: n2 ::1, n3 ::2, n4 ::3.
+    let ip6 = [
+        ("n2", "fd00:100::1"),
+        ("n3", "fd00:100::2"),
+        ("n4", "fd00:100::3"),
+    ];
+    for (node, _) in ip6 {
+        for (other, addr) in ip6.iter().filter(|(o, _)| *o != node) {
+            let c = one(&doc, "ping", node, &format!("{other} {addr}"));
+            assert_eq!(c["ok"], true, "{c:#}");
+            assert_eq!(c["found"], "65472 B answered, 65473 B refused", "{c:#}");
+        }
+    }
+    // On the node: the /128 on lo, and a route to another router's IPv6
+    // address learned from OpenFabric.
+    assert!(lab
+        .sh("n2", "ip -6 -o addr show dev lo")
+        .contains("fd00:100::1/128"));
+    let route = lab.sh("n2", "ip -6 route show fd00:100::2");
+    assert!(route.contains("proto openfabric"), "{route}");
+    // Back to the lab's IPv4-only spec.
+    apply(&lab.spec);
+    let (doc, _) = verify_until_ok(&lab.spec, Duration::from_secs(60));
+    assert!(checks(&doc, "ping", "n2", "n3 fd00:100::2").is_empty());
+}

@@ -3,52 +3,66 @@
 use super::context::{Ctx, LinkState};
 use crate::spec::FabricMode;
 use crate::topology::{LinkIdx, NodeIdx};
-use crate::verify::expect::{full_size, max_ttl};
+use crate::verify::expect::{full_size, full_size6, max_ttl};
 use crate::verify::report::{CheckKind, Report};
+use crate::verify::Ping;
 use crate::Cluster;
 use std::net::Ipv4Addr;
 
 pub(crate) fn check_pings(x: &Ctx, i: NodeIdx, r: &mut Report) {
     let (c, p) = (x.c, x.seen[i].probes);
     let node = c.node_name(i);
-    let size = full_size(c.spec.fabric.mtu.value);
+    let mtu = c.spec.fabric.mtu.value;
     for (j, ip) in c.router_ips.iter().enumerate() {
-        if j == i {
-            continue;
+        if j != i {
+            let subject = format!("{} {ip}", c.node_name(j));
+            let (check, expected, found) =
+                df_check(full_size(mtu), mtu, p.mtu.get(ip), p.over.get(ip));
+            r.push(CheckKind::Ping, node, subject, check, expected, found);
         }
-        let subject = format!("{} {ip}", c.node_name(j));
-        let expected = format!("{size} B answered, {} B refused", size + 1);
-        let (ok, detail, found) = match (p.mtu.get(ip), p.over.get(ip)) {
-            (None, _) => (false, "not probed".to_string(), "nothing".to_string()),
-            (Some(m), _) if !m.answered() => (
-                false,
-                format!("no answer to {size} B with DF: {}", m.failure()),
-                m.failure(),
-            ),
-            (Some(_), Some(o)) if o.answered() => (
-                false,
-                format!(
-                    "{} B with DF answered too: the path's MTU is above the fabric's {}",
-                    size + 1,
-                    c.spec.fabric.mtu.value
-                ),
-                format!("{size} B answered, {} B answered", size + 1),
-            ),
-            (Some(_), _) => (
-                true,
-                format!("{size} B with DF answered, {} B refused", size + 1),
-                expected.clone(),
-            ),
-        };
-        r.push(
-            CheckKind::Ping,
-            node,
-            subject,
-            (ok, detail),
-            expected,
-            found,
-        );
     }
+    // Dual stack: the same between the IPv6 router addresses.
+    for (j, ip6) in c.router_ip6s.iter().enumerate() {
+        if j != i {
+            let subject = format!("{} {ip6}", c.node_name(j));
+            let (check, expected, found) =
+                df_check(full_size6(mtu), mtu, p.mtu6.get(ip6), p.over6.get(ip6));
+            r.push(CheckKind::Ping, node, subject, check, expected, found);
+        }
+    }
+}
+
+/// A DF ping of `size` bytes must be answered and one of `size + 1` not:
+/// ((ok, detail), expected, found).
+fn df_check(
+    size: u32,
+    mtu: u32,
+    full: Option<&Ping>,
+    over: Option<&Ping>,
+) -> ((bool, String), String, String) {
+    let expected = format!("{size} B answered, {} B refused", size + 1);
+    let (ok, detail, found) = match (full, over) {
+        (None, _) => (false, "not probed".to_string(), "nothing".to_string()),
+        (Some(m), _) if !m.answered() => (
+            false,
+            format!("no answer to {size} B with DF: {}", m.failure()),
+            m.failure(),
+        ),
+        (Some(_), Some(o)) if o.answered() => (
+            false,
+            format!(
+                "{} B with DF answered too: the path's MTU is above the fabric's {mtu}",
+                size + 1
+            ),
+            format!("{size} B answered, {} B answered", size + 1),
+        ),
+        (Some(_), _) => (
+            true,
+            format!("{size} B with DF answered, {} B refused", size + 1),
+            expected.clone(),
+        ),
+    };
+    ((ok, detail), expected, found)
 }
 
 /// Name an address: the node whose router or link address it is.

@@ -250,11 +250,19 @@ fn fabrics_cfg_is_byte_exact() {
     assert!(!cfg.ends_with("\n\n"));
 }
 
-/// frr.conf without the lines tbmesh adds to PVE's blocks (docs/rendering.md).
+/// frr.conf without the lines tbmesh adds to PVE's blocks and without its
+/// `bfd` block (docs/rendering.md).
 fn without_additions(conf: &str) -> String {
-    [" lsp-gen-interval 1\n", " openfabric bfd\n"]
+    let mut s = [" lsp-gen-interval 1\n", " openfabric bfd\n"]
         .iter()
-        .fold(conf.to_string(), |s, a| s.replace(a, ""))
+        .fold(conf.to_string(), |s, a| s.replace(a, ""));
+    if let Some(start) = s.find("!\nbfd\n") {
+        let end = s[start..]
+            .find("\nexit\n")
+            .map_or(s.len(), |e| start + e + "\nexit\n".len());
+        s.replace_range(start..end, "");
+    }
+    s
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! off and on; after each, the mesh verifies and every PG is active+clean
 //! again without anyone running tbmesh apply.
 //!
-//! CI runs 3 reboots (the shared lab, [`Level::Ceph`]);
+//! CI runs 2 reboots, one clean and one hard (the shared lab,
+//! [`Level::Ceph`]; `ops::rolling_reboot_...` reboots each node once more);
 //! `TBMESH_TEST_REBOOTS=10` runs the ×10 of docs/performance.md.
 
 use std::path::Path;
@@ -66,7 +67,7 @@ fn reboots_of_random_nodes_and_a_cold_boot_heal_without_hands() {
     let count: usize = std::env::var("TBMESH_TEST_REBOOTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(2);
     let mut seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64)

@@ -8,6 +8,7 @@ mod generated;
 mod pve_standin;
 mod render;
 mod report;
+mod ssh;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,7 @@
 //! The pure pipeline's cost: parse + validate + render for the examples and
-//! a generated 8-node ring. `cargo bench -p tbmesh-core` prints medians.
+//! generated 8- and 64-node rings (64: the node limit), and the routes with
+//! each link cut that `tbmesh validate` shows for the 64-node ring.
+//! `cargo bench -p tbmesh-core` prints medians.
 
 use std::time::{Duration, Instant};
 use tbmesh_core::render::{render, RenderOptions};
@@ -42,6 +44,7 @@ fn main() {
             })
             .collect();
     cases.push(("generated ring-8".into(), ring(8)));
+    cases.push(("generated ring-64".into(), ring(64)));
     println!("{:<20} {:>14} {:>14}", "spec", "validate", "+ render");
     for (name, text) in cases {
         let src = Source::new(name.clone(), text);
@@ -63,6 +66,23 @@ fn main() {
             "{name:<20} {:>11.1} µs {:>11.1} µs",
             v.as_secs_f64() * 1e6,
             r.as_secs_f64() * 1e6
+        );
+    }
+    // validate's failover table: all routes with each link cut in turn.
+    if let Ok((c, _)) = tbmesh_core::spec::load(&Source::new("ring-64", ring(64))) {
+        let t = median(
+            || {
+                for l in 0..c.topology.links.len() {
+                    let r = c.topology.routes_without(&[l]);
+                    std::hint::black_box(r.max_hops());
+                }
+            },
+            50,
+        );
+        println!(
+            "{:<20} {:>11.1} µs  (routes with each of the 64 links cut)",
+            "ring-64 failover",
+            t.as_secs_f64() * 1e6
         );
     }
 }

@@ -30,4 +30,6 @@ pub use cluster::Cluster;
 pub use diag::{Diagnostic, Severity, Source};
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod proptests;

@@ -38,27 +38,48 @@ pub struct Topology {
     adjacency: Vec<Vec<(NodeIdx, LinkIdx)>>,
 }
 
-/// Shortest paths from every node to every other, as node sequences.
+/// Shortest paths from every node to every other: one BFS tree per source
+/// (hops and the node before each destination), paths built on demand. A
+/// path per pair, materialised for every cut link, made validate of a
+/// 64-node ring cubic in allocations (issue 14 item 10).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routes {
-    /// `paths[a][b]`: nodes from a to b inclusive, or `None` if unreachable.
-    pub paths: Vec<Vec<Option<Vec<NodeIdx>>>>,
+    /// `hops[a][b]`: hops from a to b, or `None` if unreachable.
+    hops: Vec<Vec<Option<usize>>>,
+    /// `before[a][b]`: the node before b on the path from a (`None` for a
+    /// itself and for unreachable nodes).
+    before: Vec<Vec<Option<NodeIdx>>>,
 }
 
 impl Routes {
     pub fn hops(&self, a: NodeIdx, b: NodeIdx) -> Option<usize> {
-        self.paths[a][b].as_ref().map(|p| p.len() - 1)
+        self.hops[a][b]
+    }
+
+    /// The nodes from a to b inclusive, or `None` if b is unreachable.
+    pub fn path(&self, a: NodeIdx, b: NodeIdx) -> Option<Vec<NodeIdx>> {
+        let h = self.hops[a][b]?;
+        let mut path = Vec::with_capacity(h + 1);
+        path.push(b);
+        let mut cur = b;
+        while let Some(p) = self.before[a][cur] {
+            path.push(p);
+            cur = p;
+        }
+        path.reverse();
+        Some(path)
     }
 
     pub fn all_reachable(&self) -> bool {
-        self.paths.iter().all(|row| row.iter().all(Option::is_some))
+        self.hops.iter().all(|row| row.iter().all(Option::is_some))
     }
 
     pub fn max_hops(&self) -> usize {
-        let n = self.paths.len();
-        (0..n)
-            .flat_map(|a| (0..n).map(move |b| (a, b)))
-            .filter_map(|(a, b)| self.hops(a, b))
+        self.hops
+            .iter()
+            .flatten()
+            .flatten()
+            .copied()
             .max()
             .unwrap_or(0)
     }
@@ -91,49 +112,45 @@ impl Topology {
 
     /// Shortest paths with the links in `down` cut.
     pub fn routes_without(&self, down: &[LinkIdx]) -> Routes {
-        let paths = (0..self.node_count)
-            .map(|src| self.bfs(src, down))
-            .collect();
-        Routes { paths }
+        let mut cut = vec![false; self.links.len()];
+        for &l in down {
+            if let Some(c) = cut.get_mut(l) {
+                *c = true;
+            }
+        }
+        let (hops, before) = (0..self.node_count).map(|src| self.bfs(src, &cut)).unzip();
+        Routes { hops, before }
     }
 
     pub fn routes(&self) -> Routes {
         self.routes_without(&[])
     }
 
-    fn bfs(&self, src: NodeIdx, down: &[LinkIdx]) -> Vec<Option<Vec<NodeIdx>>> {
-        let mut parent: Vec<Option<NodeIdx>> = vec![None; self.node_count];
-        let mut seen = vec![false; self.node_count];
-        seen[src] = true;
+    /// From `src`: hops to every node and the node before it on the way.
+    fn bfs(&self, src: NodeIdx, cut: &[bool]) -> (Vec<Option<usize>>, Vec<Option<NodeIdx>>) {
+        let mut before: Vec<Option<NodeIdx>> = vec![None; self.node_count];
+        let mut hops: Vec<Option<usize>> = vec![None; self.node_count];
+        hops[src] = Some(0);
         let mut queue = VecDeque::from([src]);
         while let Some(u) = queue.pop_front() {
+            let h = hops[u].unwrap_or(0) + 1;
             for &(v, l) in &self.adjacency[u] {
-                if !seen[v] && !down.contains(&l) {
-                    seen[v] = true;
-                    parent[v] = Some(u);
+                if hops[v].is_none() && !cut[l] {
+                    hops[v] = Some(h);
+                    before[v] = Some(u);
                     queue.push_back(v);
                 }
             }
         }
-        (0..self.node_count)
-            .map(|dst| {
-                if !seen[dst] {
-                    return None;
-                }
-                let mut path = vec![dst];
-                let mut cur = dst;
-                while let Some(p) = parent[cur] {
-                    path.push(p);
-                    cur = p;
-                }
-                path.reverse();
-                Some(path)
-            })
-            .collect()
+        (hops, before)
     }
 
     pub fn is_connected(&self) -> bool {
-        self.node_count == 0 || self.bfs(0, &[]).iter().all(Option::is_some)
+        self.node_count == 0 || self.routes_from_first().iter().all(Option::is_some)
+    }
+
+    fn routes_from_first(&self) -> Vec<Option<usize>> {
+        self.bfs(0, &vec![false; self.links.len()]).0
     }
 
     /// Nodes not reachable from the first node.
@@ -141,7 +158,7 @@ impl Topology {
         if self.node_count == 0 {
             return vec![];
         }
-        self.bfs(0, &[])
+        self.routes_from_first()
             .iter()
             .enumerate()
             .filter(|(_, p)| p.is_none())
@@ -220,7 +237,7 @@ mod tests {
         assert_eq!(r.max_hops(), 1);
         let cut = t.routes_without(&[0]); // 0 -- 1 cut
         assert_eq!(cut.hops(0, 1), Some(2));
-        assert_eq!(cut.paths[0][1], Some(vec![0, 2, 1]));
+        assert_eq!(cut.path(0, 1), Some(vec![0, 2, 1]));
         assert!(t.bridges().is_empty());
     }
 

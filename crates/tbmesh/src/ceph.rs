@@ -14,7 +14,7 @@ use std::time::Instant;
 use tbmesh_core::ceph::plan::{self as cplan, NodeCeph, PLAIN_PACKAGES};
 use tbmesh_core::ceph::state::{self, CephState, ConfigEntry};
 use tbmesh_core::ceph::tune::{tune_node, ConfigValue, NodeTune, TuneFile};
-use tbmesh_core::ceph::{conf, disks, Backend, CephPlan, StepKind};
+use tbmesh_core::ceph::{conf, disks, keys, Backend, CephPlan, StepKind};
 use tbmesh_core::facts::{Facts, FileState};
 use tbmesh_core::render::Phase;
 use tbmesh_core::shell::shell_quote;
@@ -292,16 +292,9 @@ fn run_step(session: &Session, st: &cplan::CephStep) -> Result<(), String> {
     let t = session.nodes[st.node_idx].as_ref();
     let script = if st.kind == StepKind::Keys {
         let from = st.from.ok_or("a keys step without a source")?;
-        let paths: Vec<String> = st
-            .script
-            .lines()
-            .map(|p| shell_quote(p.trim_start_matches('/')))
-            .collect();
+        let paths: Vec<String> = st.script.lines().map(String::from).collect();
         let out = session.nodes[from]
-            .run(&format!(
-                "set -o pipefail; tar -C / -czf - {} | base64 -w0",
-                paths.join(" ")
-            ))
+            .run(&keys::pack_script(&paths))
             .map_err(|e| format!("{e:#}"))?;
         if !out.ok() {
             return Err(format!(
@@ -310,8 +303,11 @@ fn run_step(session: &Session, st: &cplan::CephStep) -> Result<(), String> {
                 out.stderr.trim()
             ));
         }
-        // The archive only ever travels inside this script, never into a log.
-        format!("set -euo pipefail\numask 077\necho '{}' | base64 -d | tar -C / -xzf -\nchown -R ceph:ceph /var/lib/ceph/bootstrap-osd 2>/dev/null || true\n", out.stdout.trim())
+        // The archive only ever travels inside this script, never into a
+        // log; the script unpacks only the expected paths (docs/security.md).
+        let mut s = keys::unpack_script(out.stdout.trim(), &paths, "/");
+        s.push_str("chown -R ceph:ceph /var/lib/ceph/bootstrap-osd 2>/dev/null || true\n");
+        s
     } else {
         st.script.clone()
     };

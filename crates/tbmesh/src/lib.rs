@@ -5,6 +5,7 @@ mod ceph;
 mod cli;
 pub mod cli_docs;
 mod commands;
+mod control_dir;
 mod engine;
 mod exit;
 mod printer;

@@ -1,13 +1,13 @@
 //! A session with the cluster: one transport per node, facts gathered in
 //! parallel, and the run-on-every-node helper the commands share.
 
+use crate::control_dir::ControlDir;
 use crate::exit::{ExitStatus, Fail};
 use crate::printer::Printer;
 use crate::specfile::Loaded;
 use crate::transport::{is_unreachable, Ssh, SshOptions, Transport};
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use tbmesh_core::facts::{self, Facts};
 use tbmesh_core::trip;
 
@@ -23,16 +23,18 @@ pub type PartOutputs = BTreeMap<String, String>;
 pub struct Session {
     pub loaded: Loaded,
     pub nodes: Vec<Box<dyn Transport>>,
-    control_dir: Option<PathBuf>,
+    /// Removed (after the transports are closed, in `drop`) with the session.
+    _control_dir: ControlDir,
 }
 
 impl Session {
     pub fn open(loaded: Loaded, opts: &HostOptions) -> Result<Session, Fail> {
-        let control_dir = std::env::temp_dir().join(format!("tbmesh-{}", std::process::id()));
-        std::fs::create_dir_all(&control_dir)
-            .with_context(|| format!("creating {}", control_dir.display()))?;
-        let mut ssh_opts =
-            SshOptions::from_spec(&loaded.cluster.spec.ssh, loaded.dir(), control_dir.clone());
+        let control_dir = ControlDir::create()?;
+        let mut ssh_opts = SshOptions::from_spec(
+            &loaded.cluster.spec.ssh,
+            loaded.dir(),
+            control_dir.path().to_path_buf(),
+        );
         ssh_opts.accept_new_host_keys = opts.accept_new_host_keys;
         if let Some(cfg) = &ssh_opts.config {
             if !cfg.exists() {
@@ -54,7 +56,7 @@ impl Session {
         Ok(Session {
             loaded,
             nodes,
-            control_dir: Some(control_dir),
+            _control_dir: control_dir,
         })
     }
 
@@ -163,9 +165,6 @@ impl Drop for Session {
     fn drop(&mut self) {
         for t in &self.nodes {
             t.close();
-        }
-        if let Some(d) = &self.control_dir {
-            let _ = std::fs::remove_dir_all(d);
         }
     }
 }

@@ -25,8 +25,16 @@ pub struct DiskFacts {
     pub children: Vec<String>,
     /// Where the device or any child is mounted.
     pub mounts: Vec<String>,
-    /// Kernel holders (device-mapper, md) in /sys/class/block/X/holders.
+    /// Kernel holders (device-mapper: active LVM volumes, dm-crypt,
+    /// multipath; md) of the device or of its partitions, from
+    /// /sys/class/block/X[/P]/holders.
     pub holders: Vec<String>,
+    /// Partitions (and other children) with a signature of their own, as
+    /// `lsblk -o FSTYPE` reads them: (name, fstype), like ("sdb1", "zfs_member").
+    pub child_signatures: Vec<(String, String)>,
+    /// Imported ZFS pools that use the device or one of its partitions
+    /// (from `zpool status -P -L`): (pool, vdev path).
+    pub zpools: Vec<(String, String)>,
     /// Listed by `pvs` as an LVM physical volume.
     pub lvm_pv: bool,
     /// Part of an md array in /proc/mdstat.
@@ -71,14 +79,7 @@ impl DiskFacts {
             f.push("in use as swap".into());
         }
         for s in &self.signatures {
-            let what = match s.as_str() {
-                "gpt" | "dos" | "PMBR" => format!("a partition table ({s})"),
-                "LVM2_member" => "an LVM physical volume signature".into(),
-                "linux_raid_member" => "an md RAID member signature".into(),
-                "ceph_bluestore" => "a Ceph BlueStore label".into(),
-                other => format!("a {other} signature"),
-            };
-            f.push(what);
+            f.push(signature_words(s));
         }
         if !self.children.is_empty() {
             f.push(format!(
@@ -92,13 +93,34 @@ impl DiskFacts {
         if self.md {
             f.push("part of an md RAID array".into());
         }
+        for (child, fstype) in &self.child_signatures {
+            f.push(format!("{child} holds {}", signature_words(fstype)));
+        }
         if !self.holders.is_empty() {
-            f.push(format!("in use by {}", self.holders.join(", ")));
+            f.push(format!(
+                "in use by {} (an active device-mapper or md device: LVM volume, dm-crypt, multipath)",
+                self.holders.join(", ")
+            ));
+        }
+        for (pool, vdev) in &self.zpools {
+            f.push(format!("in use by the imported ZFS pool {pool} ({vdev})"));
         }
         for (id, fsid) in &self.osds {
             f.push(format!("OSD {id} of another Ceph cluster ({fsid})"));
         }
         f
+    }
+
+    /// Something running uses the device (not only data on it): wiping it,
+    /// even when named, would pull a disk from under a mount, swap, an md
+    /// array, an active LVM volume or dm device, or an imported ZFS pool.
+    pub fn in_use(&self) -> bool {
+        self.boot
+            || !self.mounts.is_empty()
+            || self.swap
+            || self.md
+            || !self.holders.is_empty()
+            || !self.zpools.is_empty()
     }
 
     /// Whether `--wipe-disk NAME` names this device: by serial, or by path
@@ -108,6 +130,18 @@ impl DiskFacts {
             Some(s) if !s.is_empty() => s == name,
             _ => name == self.path || name == format!("/dev/{}", self.kname),
         }
+    }
+}
+
+fn signature_words(s: &str) -> String {
+    match s {
+        "gpt" | "dos" | "PMBR" => format!("a partition table ({s})"),
+        "LVM2_member" => "an LVM physical volume signature".into(),
+        "linux_raid_member" => "an md RAID member signature".into(),
+        "zfs_member" => "a ZFS pool member signature".into(),
+        "crypto_LUKS" => "a LUKS encrypted volume".into(),
+        "ceph_bluestore" => "a Ceph BlueStore label".into(),
+        other => format!("a {other} signature"),
     }
 }
 
@@ -123,7 +157,7 @@ pub fn verdict(d: &DiskFacts, fsid: Option<&str>, wipe: &[String]) -> Verdict {
         return Verdict::Empty;
     }
     // Never wipe what can't be wiped safely, named or not.
-    let unwipeable = !d.exists || d.boot || !d.mounts.is_empty() || d.swap || d.md;
+    let unwipeable = !d.exists || d.in_use();
     if !unwipeable && wipe.iter().any(|w| d.named_by(w)) {
         return Verdict::Wipe { found };
     }
@@ -153,7 +187,9 @@ if [ -b {q} ]; then
   lsblk -n -r -o NAME {q} 2>/dev/null | tail -n +2 | sed 's/^/child /'
   lsblk -n -r -o MOUNTPOINT {q} 2>/dev/null | grep -v '^$' | sed 's/^/mount /'
   findmnt -n -r -o TARGET -S {q} 2>/dev/null | sed 's/^/mount /'
-  ls /sys/class/block/$k/holders 2>/dev/null | sed 's/^/holder /'
+  for h in /sys/class/block/$k/holders/* /sys/class/block/$k/$k*/holders/*; do [ -e "$h" ] && echo "holder ${{h##*/}}"; done
+  lsblk -n -r -o NAME,FSTYPE {q} 2>/dev/null | tail -n +2 | sed 's/^/childfs /'
+  zpool status -P -L 2>/dev/null | sed 's/^/zstatus /'
   grep -qw "/dev/$k" /proc/swaps 2>/dev/null && echo swap
   grep -qw "$k" /proc/mdstat 2>/dev/null && echo md
   pvs --noheadings -o pv_name 2>/dev/null | grep -qx "[[:space:]]*$(readlink -f {q})" && echo pv
@@ -190,8 +226,14 @@ fi
 /// Parse the output of [`disk_script`]: one [`DiskFacts`] per device.
 pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
     let mut v: Vec<DiskFacts> = vec![];
+    // `zpool status` lines of the device being read.
+    let mut zstatus: Vec<&str> = vec![];
     for line in out.lines() {
         if let Some(p) = line.strip_prefix("@@disk ") {
+            if let Some(d) = v.last_mut() {
+                d.zpools = pools_using(&d.kname, &zstatus);
+            }
+            zstatus.clear();
             v.push(DiskFacts {
                 path: p.trim_matches('\'').to_string(),
                 exists: true,
@@ -216,7 +258,18 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
             "mount" if !rest.is_empty() && !d.mounts.iter().any(|m| m == rest) => {
                 d.mounts.push(rest.to_string());
             }
-            "holder" if !rest.is_empty() => d.holders.push(rest.to_string()),
+            "holder" if !rest.is_empty() && !d.holders.iter().any(|h| h == rest) => {
+                d.holders.push(rest.to_string());
+            }
+            "childfs" => {
+                if let Some((child, fstype)) = rest.split_once(' ') {
+                    if !fstype.trim().is_empty() {
+                        d.child_signatures
+                            .push((child.to_string(), fstype.trim().to_string()));
+                    }
+                }
+            }
+            "zstatus" => zstatus.push(line.strip_prefix("zstatus ").unwrap_or("")),
             "swap" => d.swap = true,
             "md" => d.md = true,
             "pv" => d.lvm_pv = true,
@@ -224,6 +277,9 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
             "lvtags" => d.osds.extend(lvm_tags_osd(rest)),
             _ => {}
         }
+    }
+    if let Some(d) = v.last_mut() {
+        d.zpools = pools_using(&d.kname, &zstatus);
     }
     for d in &mut v {
         d.osds.sort();
@@ -235,9 +291,49 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
             d.lvm_pv = false;
             d.holders.clear();
             d.children.clear();
+            d.child_signatures.clear();
         }
     }
     v
+}
+
+/// The imported pools (and vdev) of `zpool status -P -L` output that use
+/// the disk `kname` or a partition of it (`-L` resolves links, so vdevs are
+/// /dev/KNAME paths).
+fn pools_using(kname: &str, status: &[&str]) -> Vec<(String, String)> {
+    if kname.is_empty() {
+        return vec![];
+    }
+    let mut pool = None;
+    let mut found = vec![];
+    for line in status {
+        let mut words = line.split_whitespace();
+        match words.next() {
+            Some("pool:") => pool = words.next(),
+            Some(vdev) => {
+                let Some(name) = vdev.strip_prefix("/dev/") else {
+                    continue;
+                };
+                let Some(rest) = name.strip_prefix(kname) else {
+                    continue;
+                };
+                // nvme1n1 / nvme1n1p1 / sdb1, never nvme1n10 for nvme1n1.
+                let digits = rest.strip_prefix('p').unwrap_or(rest);
+                let whole_or_part = rest.is_empty()
+                    || (!digits.is_empty()
+                        && digits.bytes().all(|b| b.is_ascii_digit())
+                        && (rest.starts_with('p')
+                            || !kname.ends_with(|c: char| c.is_ascii_digit())));
+                if whole_or_part {
+                    if let Some(p) = pool {
+                        found.push((p.to_string(), vdev.to_string()));
+                    }
+                }
+            }
+            None => {}
+        }
+    }
+    found
 }
 
 /// A BlueStore label's `ceph_fsid F whoami N` (from `ceph-bluestore-tool show-label`).
@@ -427,6 +523,126 @@ mod tests {
         assert_eq!(
             verdict(&d[2], Some(FSID), &[]),
             Verdict::Ours { osds: vec![4] }
+        );
+    }
+
+    /// Issue 14 item 9: a disk held by device-mapper (an active LVM volume
+    /// on a partition), carrying ZFS partitions, or in an imported ZFS
+    /// pool was not treated as in use: named to --wipe-disk, it was wiped.
+    /// The `zstatus` lines are `zpool status -P -L` as OpenZFS 2.2 prints it.
+    #[test]
+    fn item9_disks_held_by_lvm_dm_or_zfs_are_in_use() {
+        let out = "\
+@@disk /dev/sdb
+kname sdb
+kind disk
+serial WD-1
+sig gpt
+child sdb1
+child sdb9
+childfs sdb1 zfs_member
+childfs sdb9 
+zstatus   pool: tank
+zstatus  state: ONLINE
+zstatus config:
+zstatus 
+zstatus \tNAME           STATE     READ WRITE CKSUM
+zstatus \ttank           ONLINE       0     0     0
+zstatus \t  mirror-0     ONLINE       0     0     0
+zstatus \t    /dev/sdb1  ONLINE       0     0     0
+zstatus \t    /dev/sdc1  ONLINE       0     0     0
+zstatus 
+zstatus errors: No known data errors
+@@disk /dev/nvme1n1
+kname nvme1n1
+kind disk
+serial S6-1
+sig gpt
+child nvme1n1p1
+child pve-data
+childfs nvme1n1p1 LVM2_member
+holder dm-3
+holder dm-3
+@@disk /dev/sdbb
+kname sdbb
+kind disk
+serial WD-2
+sig zfs_member
+zstatus   pool: tank
+zstatus \t    /dev/sdb1  ONLINE       0     0     0
+";
+        let d = parse_disks(out);
+        assert_eq!(d.len(), 3);
+        assert_eq!(
+            d[0].zpools,
+            vec![("tank".to_string(), "/dev/sdb1".to_string())]
+        );
+        assert_eq!(
+            d[0].child_signatures,
+            vec![("sdb1".to_string(), "zfs_member".to_string())]
+        );
+        assert_eq!(d[1].holders, vec!["dm-3"]);
+        assert_eq!(
+            d[1].child_signatures,
+            vec![("nvme1n1p1".to_string(), "LVM2_member".to_string())]
+        );
+        // sdb1 is not a partition of sdbb; an exported pool's disk has data
+        // (refused) but can be wiped when named.
+        assert!(d[2].zpools.is_empty());
+        for (disk, words) in [
+            (&d[0], "in use by the imported ZFS pool tank (/dev/sdb1)"),
+            (&d[1], "in use by dm-3 (an active device-mapper"),
+        ] {
+            assert!(disk.in_use());
+            let found = disk.findings();
+            assert!(found.iter().any(|f| f.contains(words)), "{found:?}");
+            let named = [disk.serial.clone().unwrap_or_default()];
+            assert!(
+                matches!(verdict(disk, None, &named), Verdict::Refused { .. }),
+                "{} is wiped although in use",
+                disk.path
+            );
+        }
+        assert!(d[0]
+            .findings()
+            .contains(&"sdb1 holds a ZFS pool member signature".to_string()));
+        assert!(!d[2].in_use());
+        assert!(matches!(
+            verdict(&d[2], None, &["WD-2".into()]),
+            Verdict::Wipe { .. }
+        ));
+    }
+
+    #[test]
+    fn zpool_vdevs_match_only_the_disk_and_its_partitions() {
+        let status = [
+            "  pool: p",
+            "\t/dev/nvme1n1p2 ONLINE",
+            "\t/dev/nvme1n10 ONLINE",
+        ];
+        assert_eq!(
+            pools_using("nvme1n1", &status),
+            vec![("p".into(), "/dev/nvme1n1p2".into())]
+        );
+        assert_eq!(
+            pools_using("nvme1n10", &status),
+            vec![("p".into(), "/dev/nvme1n10".into())]
+        );
+        assert!(pools_using("nvme1", &status).is_empty());
+        assert!(pools_using("", &status).is_empty());
+    }
+
+    #[test]
+    fn the_disk_script_is_valid_shell() {
+        let s = disk_script(&["/dev/nvme1n1".into(), "/dev/disk/by-id/a b".into()]);
+        let out = std::process::Command::new("bash")
+            .args(["-n", "-c", &s])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
 

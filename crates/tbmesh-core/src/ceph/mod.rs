@@ -7,6 +7,7 @@
 pub mod conf;
 pub mod disks;
 pub mod health;
+pub mod keys;
 pub mod maintenance;
 pub mod plan;
 pub mod state;

@@ -209,7 +209,7 @@ pub fn static_routes(c: &Cluster, i: usize) -> Vec<(Ipv4Addr, Ipv4Addr, String)>
         if j == i {
             continue;
         }
-        let Some(path) = &routes.paths[i][j] else {
+        let Some(path) = routes.path(i, j) else {
             continue;
         };
         let next = path[1];

@@ -22,6 +22,7 @@ pub fn load(source: &Source) -> Checked {
 pub fn validate(spec: Spec) -> Checked {
     let mut v = Validator { diags: vec![] };
     v.nodes(&spec);
+    v.port_names(&spec);
     v.diags.extend(super::pve_names::check(&spec));
     let links = v.links(&spec);
     let router_ips = v.router_ips(&spec);
@@ -98,12 +99,66 @@ impl Validator {
                     .hint("every node needs its own management address (hosts are compared without case, a trailing dot or the default port 22)"),
                 );
             }
-            let mut devs: HashMap<&str, ()> = HashMap::new();
+            // Compared as the kernel resolves them: `/dev//nvme1n1` and
+            // `/dev/./nvme1n1` are `/dev/nvme1n1` (with --wipe-disk the
+            // second listing would wipe the first's OSDs).
+            let mut devs: HashMap<String, &Sp<String>> = HashMap::new();
             for d in &n.osd_devices {
-                if devs.insert(&d.value, ()).is_some() {
+                if let Some(first) = devs.insert(device_path(&d.value), d) {
+                    let same = if first.value == d.value {
+                        String::new()
+                    } else {
+                        format!(" (as {})", first.value)
+                    };
                     self.err(
-                        Diagnostic::error(d.span.clone(), format!("OSD device {} is listed twice for node {}", d.value, n.name))
+                        Diagnostic::error(d.span.clone(), format!("OSD device {} is listed twice for node {}{same}", d.value, n.name))
                             .hint("list each device once; use [ceph] osds_per_device for several OSDs per device"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Port names that are not interfaces of their own (`lo`, the sysctl
+    /// trees `all` and `default`, the router interface tbmesh creates) and
+    /// two ports of one node on the same controller.
+    fn port_names(&mut self, spec: &Spec) {
+        let router = spec.fabric.router_ifname();
+        for n in &spec.nodes {
+            let mut pcis: HashMap<&str, &PortSpec> = HashMap::new();
+            for p in &n.ports {
+                let name = p.name.value.as_str();
+                let why = match name {
+                    "lo" => Some("the loopback interface".to_string()),
+                    "all" | "default" => Some(format!(
+                        "a name the kernel keeps for settings (/proc/sys/net/ipv4/conf/{name} is not an interface)"
+                    )),
+                    "bonding_masters" => Some("a control file in /sys/class/net".into()),
+                    _ if name == router => Some(format!(
+                        "the router interface tbmesh creates for the fabric ({router})"
+                    )),
+                    _ => None,
+                };
+                if let Some(why) = why {
+                    self.err(
+                        Diagnostic::error(
+                            p.name.span.clone(),
+                            format!("port name {name:?} of node {} is {why}", n.name),
+                        )
+                        .hint("name the Thunderbolt port itself, like en05 (see `ip link` on the node)"),
+                    );
+                }
+                let Some(pci) = &p.pci else { continue };
+                if let Some(first) = pcis.insert(pci.as_str(), p) {
+                    self.err(
+                        Diagnostic::error(
+                            p.name.span.clone(),
+                            format!(
+                                "port {} of node {} has PCI address {pci}, as port {} has",
+                                name, n.name, first.name.value
+                            ),
+                        )
+                        .hint("each port is its own controller function: check `lspci -D` on the node (TB4 ports are usually .2 and .3)"),
                     );
                 }
             }
@@ -634,4 +689,14 @@ impl Validator {
             );
         }
     }
+}
+
+/// A /dev path as the kernel resolves it, for comparing: empty and `.`
+/// components dropped (`..` and a trailing `/` are refused by the parser).
+fn device_path(s: &str) -> String {
+    let parts: Vec<&str> = s
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
 }

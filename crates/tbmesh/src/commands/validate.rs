@@ -152,7 +152,8 @@ fn failover_summary(c: &Cluster, l: usize) -> String {
         .max_by_key(|(h, a, b)| (*h, std::cmp::Reverse((*a, *b))));
     match worst {
         Some((h, a, b)) => {
-            let path: Vec<&str> = routes.paths[a][b]
+            let path: Vec<&str> = routes
+                .path(a, b)
                 .iter()
                 .flatten()
                 .map(|&i| c.node_name(i))

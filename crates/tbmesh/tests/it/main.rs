@@ -10,6 +10,7 @@ mod ops;
 mod pve_standin;
 mod render;
 mod report;
+mod ssh;
 mod validate;
 
 use std::path::{Path, PathBuf};

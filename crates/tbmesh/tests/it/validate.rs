@@ -1168,3 +1168,67 @@ fn prefix6_holding_a_management_address_and_static_mode_are_refused() {
     );
     refused(&text, "\"fd00:100::/64\"", 0, "static mode has no IPv6");
 }
+
+/// Issue 14 item 9: `lo`, `all`, `default` and the router interface itself
+/// (`dummy_tb4`: two stanzas, one passive FRR block and one not) were
+/// accepted as ports.
+#[test]
+fn item9_special_interface_names_are_refused_as_ports() {
+    for (name, message) in [
+        ("lo", "is the loopback interface"),
+        ("all", "a name the kernel keeps for settings"),
+        ("default", "a name the kernel keeps for settings"),
+        (
+            "dummy_tb4",
+            "the router interface tbmesh creates for the fabric (dummy_tb4)",
+        ),
+    ] {
+        let text = reference().replace("en06", name);
+        refused(&text, &format!("{name} = \"0000"), 0, message);
+    }
+    // Names the kernel refuses never got this far: too long, '/', '.', blanks.
+    for name in ["en05-very-long-x", "en/05", "..", "en 05"] {
+        let text = edit(&reference(), "en06 = ", &format!("\"{name}\" = "));
+        refused(&text, &format!("\"{name}\" = "), 0, "port name");
+    }
+}
+
+/// Issue 14 item 9: two ports of one node with the same PCI address were
+/// accepted.
+#[test]
+fn item9_two_ports_on_one_pci_address_are_refused() {
+    let text = edit(
+        &reference(),
+        "en06 = \"0000:00:0d.3\"",
+        "en06 = \"0000:00:0D.2\"",
+    );
+    refused(
+        &text,
+        "en06 = \"0000:00:0D.2\"",
+        0,
+        "port en06 of node n2 has PCI address 0000:00:0d.2, as port en05 has",
+    );
+}
+
+/// Issue 14 item 9: `/dev//nvme1n1` and `/dev/./nvme1n1` passed the
+/// duplicate check beside `/dev/nvme1n1` (with --wipe-disk the second step
+/// wipes the first's OSDs).
+#[test]
+fn item9_disk_paths_are_compared_as_the_kernel_resolves_them() {
+    for other in ["/dev//nvme1n1", "/dev/./nvme1n1", "/dev/.//nvme1n1"] {
+        let text = edit(
+            &reference(),
+            "osd_devices = [\"/dev/nvme1n1\"]",
+            &format!("osd_devices = [\"/dev/nvme1n1\", \"{other}\"]"),
+        );
+        refused(&text, &format!("\"{other}\""), 0, "OSD device /dev/");
+    }
+    // A trailing slash is not a disk.
+    let text = edit(&reference(), "\"/dev/nvme1n1\"", "\"/dev/nvme1n1/\"");
+    refused(
+        &text,
+        "\"/dev/nvme1n1/\"",
+        0,
+        "is not an absolute /dev/... path",
+    );
+}

@@ -169,7 +169,8 @@ pub(crate) fn check_hops(x: &Ctx, i: NodeIdx, r: &mut Report) {
         let subject = format!("{} {ip}", c.node_name(j));
         let plan = planned.hops(i, j);
         // Links on the planned path that can't carry traffic now.
-        let broken: Vec<&str> = planned.paths[i][j]
+        let broken: Vec<&str> = planned
+            .path(i, j)
             .as_ref()
             .map(|path| {
                 path.windows(2)

@@ -40,7 +40,6 @@ fn rx_packets(lab: &TestLab, node: &str, port: &str) -> u64 {
 }
 
 #[test]
-#[ignore = "fails on main: the links phase (renaming the VM's kernel-named ports, now commit-confirmed: issue #14 item 3) fails and rolls back on both VMs; found by the lab run at the end of wave 2's first session, not yet diagnosed. Run it with --run-ignored only vm_apply"]
 fn vm_apply_renames_ports_live_and_at_boot_the_mesh_survives_a_reboot_and_cables_can_be_cut() {
     let lab = TestLab::up("tvm", Backend::Vm, 2);
     eprintln!(

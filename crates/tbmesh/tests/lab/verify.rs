@@ -268,7 +268,9 @@ fn verify_names_both_ends_of_a_port_cabled_elsewhere_than_declared() {
             assert_eq!(c["ok"], true, "{c:#}");
         }
     }
-    // The real spec, on the same mesh, verifies.
+    // The real spec, applied back (frr.conf's BFD peers follow the declared
+    // cabling, so the mis-cabled spec wrote other `peer` lines), verifies.
+    apply(&real);
     verify_until_ok(&real, Duration::from_secs(60));
 }
 

@@ -248,6 +248,27 @@ fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node
 /// cable while the fault lasts.
 pub fn vm_case(lab: &TestLab, spec: &Path) {
     let state = tempfile::tempdir().expect("a state directory");
+    // failover-test refuses a mesh that does not verify: after the cable
+    // tests before this one, BFD (300 ms under TCG) may still be coming up.
+    let waited = Instant::now();
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
+            .arg("-f")
+            .arg(spec)
+            .args(["verify", "--mesh", "--failed"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("verify");
+        if out.status.success() {
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(180),
+            "the VM mesh does not verify before failover-test:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::thread::sleep(Duration::from_secs(3));
+    }
     let (status, doc) = failover_test(
         spec,
         state.path(),

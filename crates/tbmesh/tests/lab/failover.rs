@@ -40,6 +40,30 @@ fn failover_test(spec: &Path, state: &Path, args: &[&str]) -> (Option<i32>, Valu
     (out.status.code(), doc)
 }
 
+/// Runs `tbmesh verify --mesh` every 2 s until it passes; fails the test
+/// after `bound`, saying `when`.
+fn wait_mesh_verified(spec: &Path, bound: Duration, when: &str) {
+    let waited = Instant::now();
+    loop {
+        let out = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
+            .arg("-f")
+            .arg(spec)
+            .args(["verify", "--mesh", "--failed"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("verify");
+        if out.status.success() {
+            return;
+        }
+        assert!(
+            waited.elapsed() < bound,
+            "the mesh does not verify {when}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}
+
 /// Whether the rendered FRR configuration runs BFD on the fabric ports.
 fn has_bfd(lab: &TestLab) -> bool {
     lab.ssh("n2", "grep -q 'openfabric bfd' /etc/frr/frr.conf")
@@ -219,25 +243,11 @@ fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node
         faulted.elapsed().as_secs_f64()
     ));
     // The timer's service ran and is gone; the mesh verifies again.
-    let waited = Instant::now();
-    loop {
-        let out = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
-            .arg("-f")
-            .arg(&spec)
-            .args(["verify", "--mesh", "--failed"])
-            .stdin(Stdio::null())
-            .output()
-            .expect("verify");
-        if out.status.success() {
-            break;
-        }
-        assert!(
-            waited.elapsed() < Duration::from_secs(90),
-            "verify still fails after the timer removed the fault:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        std::thread::sleep(Duration::from_secs(2));
-    }
+    wait_mesh_verified(
+        &spec,
+        Duration::from_secs(90),
+        "after the timer removed the fault",
+    );
     no_fault_left(&lab, &[("n3", "en06"), ("n4", "en05")]);
 }
 
@@ -250,25 +260,11 @@ pub fn vm_case(lab: &TestLab, spec: &Path) {
     let state = tempfile::tempdir().expect("a state directory");
     // failover-test refuses a mesh that does not verify: after the cable
     // tests before this one, BFD (300 ms under TCG) may still be coming up.
-    let waited = Instant::now();
-    loop {
-        let out = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
-            .arg("-f")
-            .arg(spec)
-            .args(["verify", "--mesh", "--failed"])
-            .stdin(Stdio::null())
-            .output()
-            .expect("verify");
-        if out.status.success() {
-            break;
-        }
-        assert!(
-            waited.elapsed() < Duration::from_secs(180),
-            "the VM mesh does not verify before failover-test:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        std::thread::sleep(Duration::from_secs(3));
-    }
+    wait_mesh_verified(
+        spec,
+        Duration::from_secs(180),
+        "before failover-test on the VMs",
+    );
     let (status, doc) = failover_test(
         spec,
         state.path(),

@@ -111,6 +111,20 @@ fn install(lab: &TestLab) {
 }
 
 /// Calls of the stand-in's log that change something (all but `get`).
+/// Writes `text` to `spec` and applies it while the stand-in's next
+/// `pvesh set /cluster/sdn` fails.
+fn apply_with_a_failing_pve_apply(
+    lab: &TestLab,
+    spec: &std::path::Path,
+    text: &str,
+) -> std::process::Output {
+    std::fs::write(spec, text).expect("write spec");
+    lab.sh("n2", "touch /etc/pve/fail-next-apply");
+    let mut argv = vec!["-f", spec.to_str().expect("utf-8"), "apply"];
+    argv.extend(crate::apply::MESH);
+    crate::apply::tbmesh(&argv, &[])
+}
+
 fn changing_calls(lab: &TestLab) -> usize {
     lab.sh("n2", "cat /etc/pve/calls.log 2>/dev/null || true")
         .lines()
@@ -209,16 +223,7 @@ fn pve_sdn_apply_against_the_pvesh_standin() {
     let before = lab.sh("n2", "cat /etc/pve/sdn/fabrics.cfg");
 
     // Rollback: Proxmox's apply fails; the previous objects come back.
-    std::fs::write(&spec, &text).expect("write spec");
-    lab.sh("n2", "touch /etc/pve/fail-next-apply");
-    let out = crate::apply::tbmesh(
-        &[
-            &["-f", spec.to_str().expect("utf-8")][..],
-            &args("apply")[..],
-        ]
-        .concat(),
-        &[],
-    );
+    let out = apply_with_a_failing_pve_apply(&lab, &spec, &text);
     assert_ne!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("previous objects restored: yes")
@@ -233,17 +238,8 @@ fn pve_sdn_apply_against_the_pvesh_standin() {
     // nodes roll their files back and the old frr.conf.local is applied again.
     let no_bfd = changed.replacen("[fabric]\n", "[fabric]\nbfd = false\n", 1);
     assert_ne!(no_bfd, changed);
-    std::fs::write(&spec, &no_bfd).expect("write spec");
     let calls = changing_calls(&lab);
-    lab.sh("n2", "touch /etc/pve/fail-next-apply");
-    let out = crate::apply::tbmesh(
-        &[
-            &["-f", spec.to_str().expect("utf-8")][..],
-            &args("apply")[..],
-        ]
-        .concat(),
-        &[],
-    );
+    let out = apply_with_a_failing_pve_apply(&lab, &spec, &no_bfd);
     assert_ne!(out.status.code(), Some(0), "{}", crate::support::text(&out));
     assert!(
         crate::support::text(&out).contains("previous objects restored: yes"),

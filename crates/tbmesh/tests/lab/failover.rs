@@ -41,8 +41,8 @@ fn failover_test(spec: &Path, state: &Path, args: &[&str]) -> (Option<i32>, Valu
 }
 
 /// Runs `tbmesh verify --mesh` every 2 s until it passes; fails the test
-/// after `bound`, saying `when`.
-fn wait_mesh_verified(spec: &Path, bound: Duration, when: &str) {
+/// after `bound`, saying `when`, with each node's addresses and journal.
+fn wait_mesh_verified(lab: &TestLab, spec: &Path, bound: Duration, when: &str) {
     let waited = Instant::now();
     loop {
         let out = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
@@ -55,13 +55,33 @@ fn wait_mesh_verified(spec: &Path, bound: Duration, when: &str) {
         if out.status.success() {
             return;
         }
-        assert!(
-            waited.elapsed() < bound,
-            "the mesh does not verify {when}:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        if waited.elapsed() >= bound {
+            panic!(
+                "the mesh does not verify {when}:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                node_diagnostics(lab)
+            );
+        }
         std::thread::sleep(Duration::from_secs(2));
     }
+}
+
+/// Each node's addresses and the end of its journal, for a failure message.
+fn node_diagnostics(lab: &TestLab) -> String {
+    let mut s = String::new();
+    for node in &lab.report.nodes {
+        let out = lab.ssh(
+            &node.name,
+            "ip -br addr; journalctl -b --no-pager -n 250 -o short-monotonic",
+        );
+        s.push_str(&format!(
+            "--- {} ---\n{}{}\n",
+            node.name,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    s
 }
 
 /// Whether the rendered FRR configuration runs BFD on the fabric ports.
@@ -244,6 +264,7 @@ fn failover_test_measures_down_and_silent_and_a_killed_run_is_undone_by_the_node
     ));
     // The timer's service ran and is gone; the mesh verifies again.
     wait_mesh_verified(
+        &lab,
         &spec,
         Duration::from_secs(90),
         "after the timer removed the fault",
@@ -261,6 +282,7 @@ pub fn vm_case(lab: &TestLab, spec: &Path) {
     // failover-test refuses a mesh that does not verify: after the cable
     // tests before this one, BFD (300 ms under TCG) may still be coming up.
     wait_mesh_verified(
+        lab,
         spec,
         Duration::from_secs(180),
         "before failover-test on the VMs",

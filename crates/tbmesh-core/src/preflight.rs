@@ -9,6 +9,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub node: String,
+    /// The check's name in `tbmesh preflight`'s table.
+    pub check: &'static str,
     pub error: bool,
     pub message: String,
     pub hint: String,
@@ -25,9 +27,11 @@ pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
     let node = &c.nodes()[i];
     let name = node.name.value.as_str();
     let mut v = vec![];
+    let mut management = vec![];
     let mut err = |error: bool, message: String, hint: &str| {
         v.push(Problem {
             node: name.to_string(),
+            check: "apply preflight",
             error,
             message,
             hint: hint.to_string(),
@@ -95,11 +99,13 @@ pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
             ),
             _ => continue,
         };
-        err(
-            true,
-            format!("{what}; tbmesh reached the node through {}", mgmt_names(&mgmt)),
-            "tbmesh never touches the management network: declare only the mesh ports (check `ip route get` to this machine and `ethtool -i PORT` for the PCI address)",
-        );
+        management.push(Problem {
+            node: name.to_string(),
+            check: "management",
+            error: true,
+            message: format!("{what}; tbmesh reached the node through {}", mgmt_names(&mgmt)),
+            hint: "tbmesh never touches the management network: declare only the mesh ports (check `ip route get` to this machine and `ethtool -i PORT` for the PCI address)".into(),
+        });
     }
     for p in &node.ports {
         let present = f.interface(&p.name).is_some();
@@ -141,6 +147,7 @@ pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
             "harmless for routing; Ceph names daemons after the spec's name",
         );
     }
+    v.extend(management);
     v
 }
 

@@ -237,7 +237,7 @@ pub fn rows(c: &Cluster, i: usize, n: &NodeInput) -> Vec<Row> {
     }
     for p in n.problems {
         row(
-            "apply preflight",
+            p.check,
             if p.error { Status::Fail } else { Status::Warn },
             p.message.clone(),
             &p.hint,

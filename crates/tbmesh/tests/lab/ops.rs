@@ -1,7 +1,8 @@
 //! Day-two operations on the shared 3-node Ceph lab (tests/lab/shared.rs):
 //! `tbmesh preflight` passes on a converged cluster and shows every port and
 //! OSD device; a node whose FRR package is marked for removal in dpkg's
-//! database fails it with exit 1 (put back at once); a no-op apply with
+//! database fails it with exit 1 (put back at once), and so does a spec
+//! that declares the management interface as a mesh port; a no-op apply with
 //! Ceph reads everything in one round trip, skips the gate's ping matrix
 //! and prints tune's "skipped" lines only with -v. `status` shows every
 //! port and Ceph, and a pulled cable on both ends; `maintenance` and a
@@ -66,6 +67,38 @@ fn preflight_passes_on_the_ceph_lab_and_fails_without_frr_and_a_noop_apply_skips
         .collect();
     assert!(failed.contains(&"\"n3\" \"frr\"".to_string()), "{failed:?}");
     assert!(failed.iter().all(|f| f.starts_with("\"n3\"")), "{failed:?}");
+
+    // A spec that declares n3's management interface (mgmt0, which holds
+    // the address tbmesh reaches n3 at) as a mesh port fails preflight on
+    // n3's management row, and nothing is changed.
+    let text = std::fs::read_to_string(spec).expect("the lab's spec");
+    let link = "\"n2:en05 -- n3:en05\"";
+    let n3 = text.find("name = \"n3\"").expect("n3 in the lab's spec");
+    let ports = n3 + text[n3..].find("en05 = {}").expect("n3's ports");
+    assert!(text.contains(link), "the lab's cabling changed:\n{text}");
+    let bad = format!(
+        "{}mgmt0 = {{}}{}",
+        &text[..ports],
+        &text[ports + "en05 = {}".len()..]
+    )
+    .replace(link, "\"n2:en05 -- n3:mgmt0\"");
+    let bad_spec = lab.dir.dir.join("mgmt-port.toml");
+    std::fs::write(&bad_spec, bad).expect("writing the spec");
+    let out = run_ok(&bad_spec, &["--json", "preflight"], 1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("preflight --json");
+    let mgmt = v["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["node"] == "n3" && r["check"] == "management")
+        .unwrap_or_else(|| panic!("no management row for n3: {v}"));
+    assert_eq!(mgmt["status"], "fail", "{mgmt}");
+    assert!(
+        mgmt["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("port mgmt0 is the management interface mgmt0")),
+        "{mgmt}"
+    );
 
     // A no-op apply: one round trip, no gate, no tune chatter.
     let out = run_ok(spec, &["apply"], 0);

@@ -190,6 +190,102 @@ pub fn prepare_node(
     Ok(host_pub)
 }
 
+/// Where the cgroup v1 devices controller is mounted (absent on a cgroup
+/// v2 host: there the containers get no device allow-list).
+const DEVICES_CGROUP: &str = "/sys/fs/cgroup/devices";
+
+/// The devices cgroup a node's container runs in.
+fn device_cgroup(lab: &LabDir, node: &str) -> PathBuf {
+    Path::new(DEVICES_CGROUP).join(format!("tbmesh-lab-{}-{node}", lab.name))
+}
+
+/// What a container may open besides its own loop devices: the nodes
+/// nspawn puts in its /dev (null, zero, full, random, urandom, tty,
+/// console, ptmx, ptys, tun, fuse). Making device nodes (`m`) is allowed,
+/// opening any other device is not: a container cannot read or write a
+/// host disk or another node's loop device even by making its node.
+const CONTAINER_DEVICES: &[&str] = &[
+    "c *:* m",
+    "b *:* m",
+    "c 1:3 rwm",
+    "c 1:5 rwm",
+    "c 1:7 rwm",
+    "c 1:8 rwm",
+    "c 1:9 rwm",
+    "c 5:0 rwm",
+    "c 5:1 rwm",
+    "c 5:2 rwm",
+    "c 136:* rwm",
+    "c 10:200 rwm",
+    "c 10:229 rwm",
+];
+
+/// The device allow-list of a node: [`CONTAINER_DEVICES`] and the node's
+/// own loop devices (by major:minor, read from the device nodes).
+fn device_rules(node: &NodeState) -> Result<Vec<String>> {
+    let mut rules: Vec<String> = CONTAINER_DEVICES.iter().map(|r| r.to_string()).collect();
+    for disk in &node.loops {
+        let meta = fs::metadata(&disk.device)
+            .with_context(|| format!("reading the device number of {}", disk.device))?;
+        let rdev = meta.rdev();
+        rules.push(format!(
+            "b {}:{} rwm",
+            rustix::fs::major(rdev),
+            rustix::fs::minor(rdev)
+        ));
+    }
+    Ok(rules)
+}
+
+/// Removes a node's devices cgroup (and any children its container made),
+/// waiting up to 10 s for its last processes to be gone.
+fn remove_device_cgroup(cg: &Path) -> Result<()> {
+    if !cg.exists() {
+        return Ok(());
+    }
+    let mut dirs = vec![];
+    let mut stack = vec![cg.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if let Ok(entries) = fs::read_dir(&d) {
+            stack.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.path()),
+            );
+        }
+        dirs.push(d);
+    }
+    for d in dirs.iter().rev() {
+        // EBUSY until the killed processes have left it.
+        host::wait_until(Duration::from_secs(10), Duration::from_millis(100), || {
+            fs::remove_dir(d).is_ok() || !d.exists()
+        });
+        if d.exists() {
+            bail!(
+                "cannot remove the devices cgroup {}: processes are left in it",
+                d.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Removes every devices cgroup of the lab's nodes (`lab down`, also for a
+/// lab whose state was lost).
+pub fn remove_device_cgroups(lab: &LabDir) -> Result<()> {
+    let prefix = format!("tbmesh-lab-{}-", lab.name);
+    let Ok(entries) = fs::read_dir(DEVICES_CGROUP) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            remove_device_cgroup(&e.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// A node's own file system for /var/lib/ceph, in its directory.
 const CEPH_IMG: &str = "var-lib-ceph.img";
 
@@ -231,6 +327,7 @@ fn write_boot_script(
     for disk in &node.loops {
         nspawn.push(format!("--bind={}", sh_quote(&disk.device)));
     }
+    let rules: Vec<String> = device_rules(node)?.iter().map(|r| sh_quote(r)).collect();
     let script = format!(
         "#!/bin/sh\n\
          # tbmesh lab {lab_name}, node {node}. Started in a mount namespace of its\n\
@@ -244,6 +341,16 @@ fn write_boot_script(
          mount -o loop {ceph_img} {root}/var/lib/ceph || exit 1\n\
          chown --reference={lower}/var/lib/ceph {root}/var/lib/ceph\n\
          chmod --reference={lower}/var/lib/ceph {root}/var/lib/ceph\n\
+         # Devices: the container may open only its own loop devices and the\n\
+         # nodes of its /dev (cgroup v1 devices controller, when the host has\n\
+         # one). A fresh cgroup each boot: `deny a` needs one without children.\n\
+         cg={cg}\n\
+         if [ -d {devices} ]; then\n  \
+           if [ -d \"$cg\" ]; then find \"$cg\" -depth -type d -exec rmdir {{}} + || exit 1; fi\n  \
+           mkdir \"$cg\" && echo a > \"$cg/devices.deny\" || exit 1\n  \
+           for r in {rules}; do echo \"$r\" > \"$cg/devices.allow\" || exit 1; done\n  \
+           echo $$ > \"$cg/cgroup.procs\" || exit 1\n\
+         fi\n\
          while :; do\n  \
            {nspawn}\n  \
            rc=$?\n  \
@@ -257,6 +364,9 @@ fn write_boot_script(
         work = q(&dir.join("work")),
         root = q(&root),
         ceph_img = q(&dir.join(CEPH_IMG)),
+        cg = q(&device_cgroup(lab, &plan.name)),
+        devices = DEVICES_CGROUP,
+        rules = rules.join(" "),
         nspawn = nspawn.join(" \\\n    "),
     );
     write_file(&boot_script(lab, &plan.name), &script, 0o755)
@@ -403,7 +513,7 @@ pub fn kill(lab: &LabDir, node: &NodeState) -> Result<()> {
             node.name
         );
     }
-    Ok(())
+    remove_device_cgroup(&device_cgroup(lab, &node.name))
 }
 
 /// A clean shutdown (systemd powers off; nspawn and the wrapper exit).

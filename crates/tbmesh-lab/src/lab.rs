@@ -423,6 +423,7 @@ fn down_locked(lab: &LabDir, reclaim: bool, log: Log<'_>) -> Result<()> {
     for ns in lab_namespaces(lab)?.collect::<Vec<_>>() {
         note(&mut errors, container::remove_netns(&ns));
     }
+    note(&mut errors, container::remove_device_cgroups(lab));
     note(&mut errors, detach_loops(lab));
     // A crashed lab of the same name in another state directory (a test
     // killed before its cleanup ran): its namespaces went above; its loop

@@ -54,6 +54,40 @@ fn container_nodes_answer_ssh_with_strict_host_keys() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // Issue 14 item 8: a container opens its own loop devices and nothing
+    // else of the host's, even through a device node it makes itself.
+    let n2 = &lab.report.nodes[0];
+    let own = &n2.osd_devices[0];
+    assert_eq!(
+        lab.sh("n2", &format!("head -c 512 {own} | wc -c")).trim(),
+        "512"
+    );
+    let devno = |name: &str| -> String {
+        let text = fs::read_to_string(format!("/sys/class/block/{name}/dev")).expect("its dev");
+        text.trim().replace(':', " ")
+    };
+    let host_disk = fs::read_dir("/sys/block")
+        .expect("/sys/block")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| !n.starts_with("loop") && !n.starts_with("ram"))
+        .expect("a host disk");
+    let other = lab.report.nodes[1].osd_devices[0].trim_start_matches("/dev/");
+    for (what, dev) in [
+        (format!("host disk {host_disk}"), devno(&host_disk)),
+        (format!("n3's {other}"), devno(other)),
+    ] {
+        let out = lab.ssh(
+            "n2",
+            &format!("rm -f /tmp/dev && mknod /tmp/dev b {dev} && head -c 512 /tmp/dev"),
+        );
+        assert!(
+            !out.status.success()
+                && String::from_utf8_lossy(&out.stderr).contains("Permission denied"),
+            "n2 could open the {what}: {out:?}"
+        );
+    }
+
     // What tbmesh's network phase runs must not cut management.
     for node in lab.node_names() {
         lab.sh(&node, "ifreload -a");
@@ -243,6 +277,7 @@ fn container_down_leaves_nothing_behind_and_up_cleans_a_crashed_lab() {
     assert_eq!(after.loops, Vec::<String>::new());
     assert_eq!(after.mounts, Vec::<String>::new());
     assert_eq!(after.processes, Vec::<String>::new());
+    assert_eq!(after.cgroups, Vec::<String>::new());
     assert_eq!(after.root_links, before_links);
     assert!(!dir.dir.exists(), "{} is still there", dir.dir.display());
     assert!(!twin.dir.exists(), "{} is still there", twin.dir.display());

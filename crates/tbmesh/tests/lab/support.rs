@@ -205,6 +205,8 @@ pub struct HostTraces {
     pub loops: Vec<String>,
     pub mounts: Vec<String>,
     pub processes: Vec<String>,
+    /// The nodes' devices cgroups (container backend).
+    pub cgroups: Vec<String>,
 }
 
 pub fn traces(lab_name: &str, dir: &Path) -> HostTraces {
@@ -253,11 +255,19 @@ pub fn traces(lab_name: &str, dir: &Path) -> HostTraces {
     }
     mounts.sort();
     mounts.dedup();
+    let cgroups = std::fs::read_dir("/sys/fs/cgroup/devices")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&format!("tbmesh-lab-{lab_name}-")))
+        .collect();
     HostTraces {
         netns,
         root_links,
         loops,
         mounts,
         processes,
+        cgroups,
     }
 }

@@ -201,10 +201,15 @@ fn device_cgroup(lab: &LabDir, node: &str) -> PathBuf {
 
 /// What a container may open besides its own loop devices: the nodes
 /// nspawn puts in its /dev (null, zero, full, random, urandom, tty,
-/// console, ptmx, ptys, tun, fuse). Making device nodes (`m`) is allowed,
-/// opening any other device is not: a container cannot read or write a
-/// host disk or another node's loop device even by making its node.
+/// console, ptmx, ptys, tun, fuse), and block major 259 (blkext): the
+/// partitions of a loop device (Ceph's raw-mode OSDs in a container) get
+/// minors of that major as they are made, so no narrower rule can name
+/// them in advance — on a host with NVMe disks this also covers those
+/// (docs/lab.md). Making device nodes (`m`) is allowed, opening any other
+/// device is not: a container cannot read or write a host disk or another
+/// node's loop device even by making its node.
 const CONTAINER_DEVICES: &[&str] = &[
+    "b 259:* rwm",
     "c *:* m",
     "b *:* m",
     "c 1:3 rwm",

@@ -334,6 +334,11 @@ fn handlers(r: &mut NodeRender, opts: &RenderOptions) {
             "apply the interface stanzas",
         );
         add(
+            &[network::WAIT_SCRIPT, "--present"],
+            changed(&|p| p.starts_with("/etc/network/interfaces.d/")),
+            "check that every interface carries its addresses, ifup those that do not (ifupdown2 can miss one: PITFALLS 1)",
+        );
+        add(
             &["systemctl", "enable", "frr.service"],
             changed(&|p| p == "/etc/frr/daemons"),
             "start FRR on boot",

@@ -9,9 +9,12 @@ use std::net::Ipv4Addr;
 
 pub const INTERFACES: &str = "/etc/network/interfaces.d/tbmesh";
 const IFUP_SCRIPT: &str = "/usr/local/lib/tbmesh/ifup-port";
-const WAIT_SCRIPT: &str = "/usr/local/lib/tbmesh/wait-links";
+pub(crate) const WAIT_SCRIPT: &str = "/usr/local/lib/tbmesh/wait-links";
 /// How long the boot unit waits for every port and its addresses.
 pub const BOOT_WAIT_SECS: u32 = 120;
+/// How long `wait-links --present` (run by apply after `ifreload -a`)
+/// waits for the interfaces that exist to carry their addresses.
+pub const APPLY_WAIT_SECS: u32 = 30;
 
 pub fn render(c: &Cluster, i: usize, r: &mut NodeRender) {
     let expected = expected_addresses(c, i);
@@ -56,7 +59,10 @@ pub fn render(c: &Cluster, i: usize, r: &mut NodeRender) {
         phase: Phase::Network,
         path: WAIT_SCRIPT.into(),
         mode: 0o755,
-        content: wait_script(&expected, c.spec.fabric.mode.value == FabricMode::PveSdn),
+        content: wait_script(
+            &waited_interfaces(c, i, &expected),
+            c.spec.fabric.mode.value == FabricMode::PveSdn,
+        ),
     });
     r.files.push(ManagedFile {
         phase: Phase::Network,
@@ -123,6 +129,23 @@ pub fn expected_addresses(c: &Cluster, i: usize) -> Vec<(String, Vec<String>)> {
             };
             (p.name.value.clone(), addrs)
         })
+        .collect()
+}
+
+/// What wait-links waits for: the router interface with the router
+/// address (ifupdown2 has been seen to create the dummy and miss its
+/// address, under load: the VM lab) and every port with its addresses.
+fn waited_interfaces(
+    c: &Cluster,
+    i: usize,
+    ports: &[(String, Vec<String>)],
+) -> Vec<(String, Vec<String>)> {
+    let router = (
+        c.spec.fabric.router_ifname(),
+        vec![format!("{}/32", c.router_ips[i])],
+    );
+    std::iter::once(router)
+        .chain(ports.iter().cloned())
         .collect()
 }
 
@@ -301,11 +324,20 @@ fn wait_script(expected: &[(String, Vec<String>)], pve_sdn: bool) -> String {
     format!(
         r#"#!/bin/bash
 # {managed}
-# Waits at boot until every mesh port exists and carries its addresses, so
-# FRR and Ceph start on a ready mesh (PITFALLS 1-4). Ports that appear late
-# get an ifup of their own. Bounded: {secs} s.
+# Waits at boot until the router interface and every mesh port exist and
+# carry their addresses, so FRR and Ceph start on a ready mesh (PITFALLS
+# 1-4). Interfaces that appear late or lack an address get an ifup of their
+# own. Bounded: {secs} s. `--present` (apply, after ifreload -a): only the
+# interfaces that exist (a port whose cable is out is not waited for),
+# bounded {apply_secs} s.
 set -u
 ports=({ports})
+bound={secs}
+present_only=""
+if [ "${{1:-}}" = --present ]; then
+    present_only=1
+    bound={apply_secs}
+fi
 
 expected() {{
     case "$1" in
@@ -321,10 +353,11 @@ ready() {{
     done
 }}
 
-deadline=$((SECONDS + {secs}))
+deadline=$((SECONDS + bound))
 while :; do
     missing=""
     for p in "${{ports[@]}}"; do
+        [ -n "$present_only" ] && [ ! -e "/sys/class/net/$p" ] && continue
         if ! ready "$p"; then
             missing="$missing $p"
             [ -e "/sys/class/net/$p" ] && ifup "$p" >/dev/null 2>&1
@@ -335,7 +368,7 @@ while :; do
         exit 0
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
-        echo "tbmesh: after {secs} s still not ready:$missing" >&2
+        echo "tbmesh: after $bound s still not ready:$missing" >&2
         exit 1
     fi
     sleep 1
@@ -343,6 +376,7 @@ done
 "#,
         managed = super::MANAGED,
         secs = BOOT_WAIT_SECS,
+        apply_secs = APPLY_WAIT_SECS,
         ports = ports.join(" "),
         table = port_table(expected),
     )

@@ -147,6 +147,30 @@ fn verify_passes_on_a_fresh_applied_mesh() {
         "{stdout}"
     );
 
+    // A router address lost (the VM lab saw ifupdown2 create the dummy and
+    // miss its address): verify names it, and wait-links --present, which
+    // apply runs after `ifreload -a`, puts it back with ifup.
+    let router_if = all
+        .iter()
+        .find(|c| {
+            c["name"] == "address"
+                && c["node"] == "n3"
+                && !c["subject"].as_str().is_some_and(|s| s.starts_with("en0"))
+        })
+        .and_then(|c| c["subject"].as_str())
+        .expect("the router interface's address check")
+        .to_string();
+    lab.sh("n3", &format!("ip addr del 10.100.0.13/32 dev {router_if}"));
+    let (code, doc, _) = verify_json(&spec);
+    assert_eq!(code, Some(1), "{doc:#}");
+    let addr = one(&doc, "address", "n3", &router_if);
+    assert_eq!(addr["detail"], "missing 10.100.0.13/32", "{addr:#}");
+    lab.sh("n3", "/usr/local/lib/tbmesh/wait-links --present");
+    assert!(lab
+        .sh("n3", &format!("ip -o -4 addr show dev {router_if}"))
+        .contains(" 10.100.0.13/32 "));
+    verify_until_ok(&spec, Duration::from_secs(60));
+
     // A node that can't be reached: exit 3, naming it.
     lab.power("n4", Power::Off { graceful: false });
     let out = tbmesh(&spec, &["verify"]);

@@ -118,7 +118,11 @@ pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
         }
         if let Some(iface) = f.interface(&p.name) {
             if let Some(other) = iface.addrs.iter().find(|a| {
-                !c.spec.fabric.prefix.value.contains(a.addr)
+                !c.spec
+                    .fabric
+                    .prefix
+                    .as_ref()
+                    .is_some_and(|p| p.value.contains(a.addr))
                     && !c
                         .spec
                         .fabric

@@ -52,7 +52,11 @@ pub(super) fn caption(c: &Cluster) -> Vec<String> {
     vec![
         format!(
             "cluster {}: fabric {}, mode {}, prefix {}, MTU {}",
-            s.cluster.name, f.name, f.mode, f.prefix, f.mtu
+            s.cluster.name,
+            f.name,
+            f.mode,
+            f.prefix_text(),
+            f.mtu
         ),
         format!(
             "addresses: router /32 per node on {}; {cables}",

@@ -133,10 +133,10 @@ pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
                 !written_by_tbmesh(f, a)
                     && !c
                         .spec
-                    .fabric
-                    .prefix
-                    .as_ref()
-                    .is_some_and(|p| p.value.contains(a.addr))
+                        .fabric
+                        .prefix
+                        .as_ref()
+                        .is_some_and(|p| p.value.contains(a.addr))
                     && !c
                         .spec
                         .fabric

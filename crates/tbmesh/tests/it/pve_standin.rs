@@ -44,6 +44,14 @@ impl Standin {
         assert_eq!(code, 0, "{line}: {err}");
     }
 
+    /// `line` is refused like pvesh (exit status 255) with `want` in stderr.
+    fn refused(&self, line: &str, want: &str) {
+        let argv: Vec<String> = line.split(' ').map(String::from).collect();
+        let (code, _, err) = self.run(&argv);
+        assert_eq!(code, 255, "{line} was accepted");
+        assert!(err.contains(want), "{line}: {err}");
+    }
+
     fn all(&self) -> Objects {
         let (code, out, err) = self.run(&[
             "pvesh".into(),
@@ -107,10 +115,7 @@ fn standin_refuses_what_the_schema_refuses() {
         // not a cluster member
         ("pvesh create /cluster/sdn/fabrics/node/tb4 --node_id n9 --protocol openfabric --ip 10.100.0.19", "node 'n9' is not a member of the cluster"),
     ] {
-        let argv: Vec<String> = line.split(' ').map(String::from).collect();
-        let (code, _, err) = s.run(&argv);
-        assert_eq!(code, 255, "{line} was accepted");
-        assert!(err.contains(want), "{line}: {err}");
+        s.refused(line, want);
     }
     // Nothing refused reached the config.
     assert_eq!(
@@ -196,10 +201,7 @@ fn standin_checks_the_ipv6_parameters_by_the_schema() {
         ("pvesh create /cluster/sdn/fabrics/node/tb6 --node_id n3 --protocol openfabric --ip6 fd00:200::13", "ip6: fd00:200::13 is not inside ip6_prefix fd00:100::/64"),
         ("pvesh create /cluster/sdn/fabrics/node/tb6 --node_id n3 --protocol openfabric --ip 10.100.0.13", "ip: fabric 'tb6' has no ip_prefix"),
     ] {
-        let argv: Vec<String> = line.split(' ').map(String::from).collect();
-        let (code, _, err) = s.run(&argv);
-        assert_eq!(code, 255, "{line} was accepted");
-        assert!(err.contains(want), "{line}: {err}");
+        s.refused(line, want);
     }
     assert_eq!(
         s.cfg(),

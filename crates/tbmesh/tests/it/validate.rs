@@ -1160,12 +1160,7 @@ fn prefix6_holding_a_management_address_and_static_mode_are_refused() {
         0,
         "holds management address fd00:100::12",
     );
-    let text = edit(&dual_stack(), "mode = \"pve-sdn\"", "mode = \"static\"");
-    let text = edit(
-        &text,
-        "prefix = \"10.100.0.0/24\"",
-        "prefix = \"10.100.0.0/24\"\nlink_prefix = \"10.100.1.0/24\"",
-    );
+    let text = in_static_mode(&dual_stack(), "prefix = \"10.100.0.0/24\"");
     refused(&text, "\"fd00:100::/64\"", 0, "static mode has no IPv6");
 }
 
@@ -1233,6 +1228,15 @@ fn item9_disk_paths_are_compared_as_the_kernel_resolves_them() {
     );
 }
 
+/// `text` in static mode, with a link_prefix after its line `prefix_line`.
+fn in_static_mode(text: &str, prefix_line: &str) -> String {
+    edit(
+        &edit(text, "mode = \"pve-sdn\"", "mode = \"static\""),
+        prefix_line,
+        &format!("{prefix_line}\nlink_prefix = \"10.100.1.0/24\""),
+    )
+}
+
 /// Issue 11: the reference cluster, IPv6-only (`prefix6`, no `prefix`, no
 /// `router_ip`).
 fn ipv6_only() -> String {
@@ -1254,7 +1258,7 @@ fn ipv6_only() -> String {
 #[test]
 fn ipv6_only_fabric_is_valid_with_ipv6_router_addresses_and_ceph_on_ipv6() {
     let out = Test::new()
-        .spec(&ipv6_only())
+        .spec(ipv6_only())
         .args(["validate", "--json"])
         .run();
     out.status(0);
@@ -1265,7 +1269,7 @@ fn ipv6_only_fabric_is_valid_with_ipv6_router_addresses_and_ceph_on_ipv6() {
     assert_eq!(v["nodes"][1]["router_ip6"], "fd00:100::13");
     // The NET from the IPv6 address's last three groups (FORMATS.md).
     assert_eq!(v["nodes"][1]["net"], "49.0001.0000.0000.0013.00");
-    let out = Test::new().spec(&ipv6_only()).args(["validate"]).run();
+    let out = Test::new().spec(ipv6_only()).args(["validate"]).run();
     out.status(0);
     assert!(
         out.stdout
@@ -1301,12 +1305,7 @@ fn ipv6_only_refuses_router_ip_static_mode_and_bfd() {
         "router_ip is set but the fabric is IPv6-only",
     );
     // Static mode routes IPv4 only.
-    let text = edit(&ipv6_only(), "mode = \"pve-sdn\"", "mode = \"static\"");
-    let text = edit(
-        &text,
-        "prefix6 = \"fd00:100::/64\"",
-        "prefix6 = \"fd00:100::/64\"\nlink_prefix = \"10.100.1.0/24\"",
-    );
+    let text = in_static_mode(&ipv6_only(), "prefix6 = \"fd00:100::/64\"");
     refused(&text, "\"fd00:100::/64\"", 0, "static mode has no IPv6");
     let out = Test::new().spec(&text).args(["validate"]).run();
     assert!(

@@ -59,7 +59,8 @@ pub(super) fn caption(c: &Cluster) -> Vec<String> {
             f.mtu
         ),
         format!(
-            "addresses: router /32 per node on {}; {cables}",
+            "addresses: router {} per node on {}; {cables}",
+            if f.ipv6_only() { "/128" } else { "/32" },
             f.router_ifname()
         ),
         format!("routing: {routing}; {paths}"),

@@ -82,9 +82,28 @@ pub fn net_for(router_ip: Ipv4Addr) -> String {
     )
 }
 
+/// The NET of an IPv6-only router: the system id is the last three 16-bit
+/// groups of its address in hex (fd00:100::12 → `0000.0000.0012`).
+pub fn net_for6(router_ip: Ipv6Addr) -> String {
+    let g = router_ip.segments();
+    format!("49.0001.{:04x}.{:04x}.{:04x}.00", g[5], g[6], g[7])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn net_of_an_ipv6_only_router_is_its_last_three_groups() {
+        assert_eq!(
+            net_for6("fd00:100::1".parse().unwrap()),
+            "49.0001.0000.0000.0001.00"
+        );
+        assert_eq!(
+            net_for6("fd00:100::a:bc:12".parse().unwrap()),
+            "49.0001.000a.00bc.0012.00"
+        );
+    }
 
     #[test]
     fn net_test_vectors_from_formats_md() {

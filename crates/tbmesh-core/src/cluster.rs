@@ -1,20 +1,21 @@
 //! A validated spec together with everything derived from it: the topology
 //! and the addresses. Every later stage (render, plan, verify) reads this.
 
-use crate::addressing::net_for;
+use crate::addressing::{net_for, net_for6};
 use crate::net::Ipv4Net;
 use crate::spec::{NodeSpec, PortRef, Spec};
 use crate::topology::{NodeIdx, Topology};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 #[derive(Debug, Clone)]
 pub struct Cluster {
     pub spec: Spec,
     pub topology: Topology,
-    /// Router /32 per node, in node order.
+    /// Router /32 per node, in node order; empty on an IPv6-only fabric
+    /// (use [`Cluster::router_addr`] for "the" router address).
     pub router_ips: Vec<Ipv4Addr>,
-    /// Dual stack (`fabric.prefix6`): IPv6 router address per node, in node
-    /// order; empty without an IPv6 prefix.
+    /// Dual stack or IPv6-only (`fabric.prefix6`): IPv6 router address per
+    /// node, in node order; empty without an IPv6 prefix.
     pub router_ip6s: Vec<Ipv6Addr>,
     /// Static mode only: the (a end, b end) /31 of each link, in link order.
     pub link_nets: Vec<(Ipv4Net, Ipv4Net)>,
@@ -41,8 +42,54 @@ impl Cluster {
         &self.spec.nodes[idx].name.value
     }
 
+    /// The node's IS-IS NET: from the IPv4 router address when there is
+    /// one, else from the IPv6 one.
     pub fn net(&self, idx: NodeIdx) -> String {
-        net_for(self.router_ips[idx])
+        match self.router_ips.get(idx) {
+            Some(ip) => net_for(*ip),
+            None => net_for6(self.router_ip6s[idx]),
+        }
+    }
+
+    /// IPv6-only fabric: no IPv4 router addresses.
+    pub fn ipv6_only(&self) -> bool {
+        self.router_ips.is_empty()
+    }
+
+    /// The node's main router address: the IPv4 one, or the IPv6 one on an
+    /// IPv6-only fabric.
+    pub fn router_addr(&self, idx: NodeIdx) -> IpAddr {
+        match self.router_ips.get(idx) {
+            Some(ip) => IpAddr::V4(*ip),
+            None => IpAddr::V6(self.router_ip6s[idx]),
+        }
+    }
+
+    /// [`router_addr`](Self::router_addr) of every node, in node order.
+    pub fn router_addrs(&self) -> Vec<IpAddr> {
+        (0..self.spec.nodes.len())
+            .map(|i| self.router_addr(i))
+            .collect()
+    }
+
+    /// Ceph runs on IPv6: its public network (and so its cluster network,
+    /// validate keeps them one family) is IPv6. On a dual-stack fabric
+    /// "fabric" means the IPv4 prefix, so only explicit IPv6 networks do.
+    pub fn ceph_ipv6(&self) -> bool {
+        match &self.spec.ceph {
+            Some(ceph) => ceph.public_network.resolve(&self.spec.fabric).is_ipv6(),
+            None => self.ipv6_only(),
+        }
+    }
+
+    /// The node's address for Ceph (monitors, OSDs): the router address of
+    /// the Ceph networks' IP version.
+    pub fn ceph_addr(&self, idx: NodeIdx) -> IpAddr {
+        if self.ceph_ipv6() {
+            IpAddr::V6(self.router_ip6s[idx])
+        } else {
+            IpAddr::V4(self.router_ips[idx])
+        }
     }
 
     /// The peer on the other end of `node:port`, if it is cabled.

@@ -201,6 +201,71 @@ impl Serialize for Ipv6Net {
     }
 }
 
+/// An IPv4 or IPv6 prefix (Ceph networks, which follow the fabric's family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpNet {
+    V4(Ipv4Net),
+    V6(Ipv6Net),
+}
+
+impl IpNet {
+    /// The prefix with host bits cleared.
+    pub fn trunc(&self) -> IpNet {
+        match self {
+            IpNet::V4(n) => IpNet::V4(n.trunc()),
+            IpNet::V6(n) => IpNet::V6(n.trunc()),
+        }
+    }
+
+    pub fn is_ipv6(&self) -> bool {
+        matches!(self, IpNet::V6(_))
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        match (self, ip) {
+            (IpNet::V4(n), std::net::IpAddr::V4(ip)) => n.contains(ip),
+            (IpNet::V6(n), std::net::IpAddr::V6(ip)) => n.contains(ip),
+            _ => false,
+        }
+    }
+
+    /// Overlap of two prefixes of the same family (never across families).
+    pub fn overlaps(&self, other: &IpNet) -> bool {
+        match (self, other) {
+            (IpNet::V4(a), IpNet::V4(b)) => a.overlaps(b),
+            (IpNet::V6(a), IpNet::V6(b)) => a.overlaps(b),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for IpNet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IpNet::V4(n) => n.fmt(f),
+            IpNet::V6(n) => n.fmt(f),
+        }
+    }
+}
+
+impl FromStr for IpNet {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.contains(':') {
+            s.parse().map(IpNet::V6)
+        } else {
+            s.parse().map(IpNet::V4)
+        }
+    }
+}
+
+impl Serialize for IpNet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A PCI address in the full form `0000:00:0d.2` (domain:bus:device.function).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PciAddr(String);

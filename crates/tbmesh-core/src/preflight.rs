@@ -23,6 +23,18 @@ fn mgmt_names(m: &[&crate::facts::Interface]) -> String {
         .join(", ")
 }
 
+/// `addr` is in the interfaces file an earlier apply wrote: tbmesh's own
+/// router or link address, which this apply's network phase replaces when
+/// the spec's addresses change (a new prefix, or IPv6-only).
+fn written_by_tbmesh(f: &Facts, addr: &crate::net::Ipv4Net) -> bool {
+    match f.file("/etc/network/interfaces.d/tbmesh") {
+        crate::facts::FileState::Present { content, .. } => content
+            .lines()
+            .any(|l| l.trim() == format!("address {addr}")),
+        crate::facts::FileState::Absent => false,
+    }
+}
+
 pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
     let node = &c.nodes()[i];
     let name = node.name.value.as_str();
@@ -124,7 +136,13 @@ pub fn check(c: &Cluster, i: usize, f: &Facts) -> Vec<Problem> {
         }
         if let Some(iface) = f.interface(&p.name) {
             if let Some(other) = iface.addrs.iter().find(|a| {
-                !c.spec.fabric.prefix.value.contains(a.addr)
+                !written_by_tbmesh(f, a)
+                    && !c
+                        .spec
+                        .fabric
+                        .prefix
+                        .as_ref()
+                        .is_some_and(|p| p.value.contains(a.addr))
                     && !c
                         .spec
                         .fabric
@@ -189,6 +207,31 @@ mod tests {
     }
 
     const MS01: &str = include_str!("../../../examples/ms01-3node.toml");
+
+    /// Issue 11: a port address outside the fabric is refused, unless the
+    /// interfaces file of an earlier apply holds it (the fabric was
+    /// renumbered, or made IPv6-only: the network phase replaces it).
+    #[test]
+    fn a_foreign_port_address_is_refused_and_tbmeshs_own_earlier_one_is_not() {
+        use base64::Engine;
+        let with_addr = gathered("").replace(
+            r#"{"ifname":"en05","flags":["UP"],"mtu":65520,"address":"02:00:00:00:00:05","addr_info":[]}"#,
+            r#"{"ifname":"en05","flags":["UP"],"mtu":65520,"address":"02:00:00:00:00:05","addr_info":[{"family":"inet","local":"10.200.0.12","prefixlen":32}]}"#,
+        );
+        assert_ne!(with_addr, gathered(""));
+        let e = errors(MS01, &with_addr);
+        assert_eq!(e, ["port en05 carries 10.200.0.12/32, outside the fabric"]);
+        let file = |text: &str| {
+            format!(
+                "{with_addr}@@tbmesh file /etc/network/interfaces.d/tbmesh\n644 root root\n{}\n",
+                base64::engine::general_purpose::STANDARD.encode(text)
+            )
+        };
+        let own = file("auto en05\niface en05 inet static\n\taddress 10.200.0.12/32\n");
+        assert_eq!(errors(MS01, &own), Vec::<String>::new());
+        let other = file("auto en05\niface en05 inet static\n\taddress 10.200.0.13/32\n");
+        assert_eq!(errors(MS01, &other).len(), 1);
+    }
 
     #[test]
     fn item3_management_is_found_by_the_route_back_and_its_members() {

@@ -117,7 +117,9 @@ pub fn desired(c: &Cluster) -> Objects {
     if let Some(v) = &f.hello_interval {
         fp.insert("hello_interval".into(), vec![v.value.to_string()]);
     }
-    fp.insert("ip_prefix".into(), vec![f.prefix.value.trunc().to_string()]);
+    if let Some(p) = &f.prefix {
+        fp.insert("ip_prefix".into(), vec![p.value.trunc().to_string()]);
+    }
     if let Some(p6) = &f.prefix6 {
         fp.insert("ip6_prefix".into(), vec![p6.value.trunc().to_string()]);
     }
@@ -126,7 +128,9 @@ pub fn desired(c: &Cluster) -> Objects {
     for i in 0..c.nodes().len() {
         let mut np = Props::new();
         np.insert("interfaces".into(), interface_props(c, i));
-        np.insert("ip".into(), vec![c.router_ips[i].to_string()]);
+        if let Some(ip) = c.router_ips.get(i) {
+            np.insert("ip".into(), vec![ip.to_string()]);
+        }
         if let Some(ip6) = c.router_ip6s.get(i) {
             np.insert("ip6".into(), vec![ip6.to_string()]);
         }

@@ -33,10 +33,13 @@ pub fn wanted(c: &Cluster, phases: &[Phase]) -> Vec<Phase> {
 
 /// Every node reaches every router address with full-MTU DF pings.
 fn gate_script(c: &Cluster, i: usize) -> String {
-    let size = c.spec.fabric.mtu.value.saturating_sub(28);
-    let own = c.router_ips[i];
+    // Ceph's addresses: IPv4 (28 header bytes) or IPv6 (48).
+    let header = if c.ceph_ipv6() { 48 } else { 28 };
+    let size = c.spec.fabric.mtu.value.saturating_sub(header);
+    let own = c.ceph_addr(i);
     let mut s = String::from("fail=0\n");
-    for (j, ip) in c.router_ips.iter().enumerate() {
+    for j in 0..c.nodes().len() {
+        let ip = c.ceph_addr(j);
         if j != i {
             s.push_str(&format!(
                 "ok=0; for t in 1 2 3 4 5; do ping -M do -s {size} -c 1 -W 1 -I {own} {ip} >/dev/null 2>&1 && {{ ok=1; break; }}; sleep 1; done; [ $ok = 1 ] || {{ echo '{} ({ip}) not reachable with {size}-byte DF pings'; fail=1; }}\n",

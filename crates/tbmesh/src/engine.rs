@@ -588,8 +588,10 @@ pub fn mesh_check_script(c: &tbmesh_core::Cluster, i: usize, phase: Phase) -> St
         }
     }
     if phase == Phase::Fabric {
-        let own = c.router_ips[i];
-        for (j, ip) in c.router_ips.iter().enumerate() {
+        // The main router addresses: IPv4, or IPv6 on an IPv6-only fabric
+        // (iputils ping picks the family from the address).
+        let own = c.router_addr(i);
+        for (j, ip) in c.router_addrs().iter().enumerate() {
             if j != i {
                 s.push_str(&format!("ping -c 1 -W 1 -I {own} {ip} >/dev/null 2>&1 || {{ echo 'no route to {} ({ip})'; fail=1; }}\n", c.node_name(j)));
             }

@@ -62,6 +62,15 @@ pub fn read_key(conf: &str, section: &str, key: &str) -> Option<String> {
     None
 }
 
+/// An address as ceph.conf takes it: IPv6 in brackets (`[fd00:100::1]`), as
+/// Ceph's address parser wants it wherever a port may follow.
+pub fn ceph_addr_text(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
 /// The path of the cluster's ceph.conf for a backend.
 pub fn path(backend: Backend) -> &'static str {
     match backend {
@@ -74,9 +83,10 @@ pub fn path(backend: Backend) -> &'static str {
 /// The ceph.conf the cluster will hold.
 pub fn ceph_conf(c: &Cluster, fsid: &str, backend: Backend) -> String {
     let ceph = c.spec.ceph.as_ref();
-    let prefix = c.spec.fabric.prefix.value;
-    let public = ceph.map_or(prefix.trunc(), |s| s.public_network.resolve(prefix));
-    let cluster = ceph.map_or(prefix.trunc(), |s| s.cluster_network.resolve(prefix));
+    let fabric = &c.spec.fabric;
+    let public = ceph.map_or(fabric.main_prefix(), |s| s.public_network.resolve(fabric));
+    let cluster = ceph.map_or(fabric.main_prefix(), |s| s.cluster_network.resolve(fabric));
+    let v6 = c.ceph_ipv6();
     let pool = ceph.and_then(|s| s.pool.as_ref());
     let mut global = BTreeMap::new();
     let mut kv = |k: &str, v: String| {
@@ -90,16 +100,15 @@ pub fn ceph_conf(c: &Cluster, fsid: &str, backend: Backend) -> String {
     kv("mon_allow_pool_delete", "true".into());
     kv(
         "mon_host",
-        c.router_ips
-            .iter()
-            .map(|ip| ip.to_string())
+        (0..c.nodes().len())
+            .map(|i| ceph_addr_text(c.ceph_addr(i)))
             .collect::<Vec<_>>()
             .join(" "),
     );
-    // The fabric is IPv4 (the spec's prefix is an Ipv4Net): bind v4 only, and
-    // say so, so that no daemon tries a v6 address (PITFALLS 9).
-    kv("ms_bind_ipv4", "true".into());
-    kv("ms_bind_ipv6", "false".into());
+    // Ceph's networks are one IP version (validate): bind that one only, and
+    // say so, so that no daemon tries an address of the other (PITFALLS 9).
+    kv("ms_bind_ipv4", (!v6).to_string());
+    kv("ms_bind_ipv6", v6.to_string());
     kv(
         "osd_pool_default_min_size",
         pool.map_or(2, |p| p.min_size.value).to_string(),
@@ -129,7 +138,7 @@ pub fn ceph_conf(c: &Cluster, fsid: &str, backend: Backend) -> String {
         // Monitors bind to the router /32, which survives any one cable (PITFALLS 8).
         sections.push(Section {
             name: format!("mon.{}", n.name.value),
-            keys: BTreeMap::from([("public_addr".to_string(), c.router_ips[i].to_string())]),
+            keys: BTreeMap::from([("public_addr".to_string(), ceph_addr_text(c.ceph_addr(i)))]),
         });
     }
     write(&sections)
@@ -142,7 +151,8 @@ pub fn render_fsid(c: &Cluster) -> String {
     // FNV-1a over the name and prefix, spread to 128 bits; shaped as a UUID v4.
     let seed = format!(
         "{}/{}",
-        c.spec.cluster.name.value, c.spec.fabric.prefix.value
+        c.spec.cluster.name.value,
+        c.spec.fabric.prefix_text()
     );
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut out = [0u8; 16];

@@ -73,7 +73,7 @@ pub fn ceph_checks(c: &Cluster, s: Option<&CephState>) -> Vec<CephCheck> {
     // Quorum: every node's monitor, at its router address, in quorum.
     let mut missing = vec![];
     for (i, n) in c.nodes().iter().enumerate() {
-        let ip = c.router_ips[i];
+        let ip = c.ceph_addr(i);
         match s.mon(&n.name.value) {
             None => missing.push(format!("{}: no monitor", n.name.value)),
             Some(m) if !m.addrs.iter().all(|a| *a == ip) || m.addrs.is_empty() => {
@@ -105,8 +105,9 @@ pub fn ceph_checks(c: &Cluster, s: Option<&CephState>) -> Vec<CephCheck> {
     ));
     // OSDs: the expected number, all up and in, cluster addresses in the cluster network.
     let ceph = c.spec.ceph.as_ref();
-    let prefix = c.spec.fabric.prefix.value;
-    let cnet = ceph.map_or(prefix.trunc(), |x| x.cluster_network.resolve(prefix));
+    let cnet = ceph.map_or(c.spec.fabric.main_prefix(), |x| {
+        x.cluster_network.resolve(&c.spec.fabric)
+    });
     let per = ceph.map_or(1, |x| x.osds_per_device.value) as usize;
     let expected: usize = c.nodes().iter().map(|n| n.osd_devices.len() * per).sum();
     let mut bad = vec![];
@@ -182,7 +183,6 @@ mod tests {
     use super::*;
     use crate::ceph::plan::tests::lab_cluster;
     use crate::ceph::state::{HealthCheck, Mon, Osd, Pool};
-    use std::net::Ipv4Addr;
 
     fn pyo3() -> HealthCheck {
         HealthCheck {
@@ -202,8 +202,8 @@ mod tests {
                     host: Some(n.name.value.clone()),
                     up: true,
                     r#in: true,
-                    public_addr: Some(c.router_ips[i]),
-                    cluster_addr: Some(c.router_ips[i]),
+                    public_addr: Some(c.ceph_addr(i)),
+                    cluster_addr: Some(c.ceph_addr(i)),
                 });
             }
         }
@@ -215,7 +215,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, n)| Mon {
                     name: n.name.value.clone(),
-                    addrs: vec![c.router_ips[i]],
+                    addrs: vec![c.ceph_addr(i)],
                     in_quorum: true,
                 })
                 .collect(),
@@ -270,7 +270,7 @@ mod tests {
     fn monitors_off_the_router_addresses_or_out_of_quorum_fail() {
         let c = lab_cluster();
         let mut s = healthy(&c);
-        s.mons[1].addrs = vec![Ipv4Addr::new(10, 11, 11, 13)];
+        s.mons[1].addrs = vec!["10.11.11.13".parse().unwrap()];
         s.mons[2].in_quorum = false;
         let q = &ceph_checks(&c, Some(&s))[1];
         assert!(!q.ok);
@@ -283,7 +283,7 @@ mod tests {
         let c = lab_cluster();
         let mut s = healthy(&c);
         s.osds[0].up = false;
-        s.osds[1].cluster_addr = Some(Ipv4Addr::new(192, 168, 1, 5));
+        s.osds[1].cluster_addr = Some("192.168.1.5".parse().unwrap());
         let o = &ceph_checks(&c, Some(&s))[2];
         assert!(!o.ok);
         assert!(o.detail.contains("osd.0 is down/in"));

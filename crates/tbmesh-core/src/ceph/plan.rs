@@ -3,7 +3,7 @@
 //! (after disk safety), pool. What exists is left alone, so a second apply
 //! has no steps. Both backends share the order and the checks.
 
-use super::conf::{self, ceph_conf};
+use super::conf::{self, ceph_addr_text, ceph_conf};
 use super::disks::{verdict, DiskFacts, Verdict};
 use super::state::CephState;
 use super::Backend;
@@ -166,9 +166,9 @@ pub fn plan(
     let fsid = known_fsid.unwrap_or_else(|| new_fsid.to_string());
     let spec = c.spec.ceph.as_ref();
     let per_dev = spec.map_or(1, |s| s.osds_per_device.value);
-    let prefix = c.spec.fabric.prefix.value;
-    let public = spec.map_or(prefix.trunc(), |s| s.public_network.resolve(prefix));
-    let cnet = spec.map_or(prefix.trunc(), |s| s.cluster_network.resolve(prefix));
+    let fabric = &c.spec.fabric;
+    let public = spec.map_or(fabric.main_prefix(), |s| s.public_network.resolve(fabric));
+    let cnet = spec.map_or(fabric.main_prefix(), |s| s.cluster_network.resolve(fabric));
 
     // Disk safety first: every device of every node, before any step.
     let mut disks = vec![];
@@ -261,7 +261,7 @@ pub fn plan(
             let mut first = state.is_none_or(|s| s.mons.is_empty());
             for i in 0..n {
                 if !mon_exists(i) {
-                    let cmd = format!("pveceph mon create --mon-address {}", c.router_ips[i]);
+                    let cmd = format!("pveceph mon create --mon-address {}", c.ceph_addr(i));
                     add(
                         &mut steps,
                         i,
@@ -302,7 +302,7 @@ pub fn plan(
                 s.push_str("chmod 600 \"$BS/mon.keyring\"\n");
                 let mut mm = format!("monmaptool --create --fsid {fsid}");
                 for i in 0..n {
-                    let ip = c.router_ips[i];
+                    let ip = ceph_addr_text(c.ceph_addr(i));
                     mm.push_str(&format!(
                         " --addv {} '[v2:{ip}:3300,v1:{ip}:6789]'",
                         q(c.node_name(i))
@@ -362,7 +362,7 @@ pub fn plan(
                     continue;
                 }
                 let name = c.node_name(i);
-                let ip = c.router_ips[i];
+                let ip = ceph_addr_text(c.ceph_addr(i));
                 let dir = format!("/var/lib/ceph/mon/ceph-{name}");
                 // A data dir with a keyring is a made monitor: only start it.
                 let mut s = format!("set -eu\nif [ ! -f {dir}/keyring ]; then\nrm -rf {dir}\ninstall -d -o ceph -g ceph {dir}\n");
@@ -910,7 +910,7 @@ osd_devices = ["/dev/loop2"]
                 .enumerate()
                 .map(|(i, n)| Mon {
                     name: n.name.value.clone(),
-                    addrs: vec![c.router_ips[i]],
+                    addrs: vec![c.ceph_addr(i)],
                     in_quorum: true,
                 })
                 .collect(),

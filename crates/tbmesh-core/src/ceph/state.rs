@@ -4,14 +4,14 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 /// A monitor in the monmap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mon {
     pub name: String,
     /// Every IP of its public address vector (v2 and v1 share one normally).
-    pub addrs: Vec<Ipv4Addr>,
+    pub addrs: Vec<IpAddr>,
     pub in_quorum: bool,
 }
 
@@ -22,8 +22,8 @@ pub struct Osd {
     pub host: Option<String>,
     pub up: bool,
     pub r#in: bool,
-    pub public_addr: Option<Ipv4Addr>,
-    pub cluster_addr: Option<Ipv4Addr>,
+    pub public_addr: Option<IpAddr>,
+    pub cluster_addr: Option<IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -74,18 +74,22 @@ fn json(text: &str, what: &str) -> Result<Value, String> {
     serde_json::from_str(text.trim()).map_err(|e| format!("`{what}` did not print JSON: {e}"))
 }
 
-/// `10.100.0.12:6789/0` or `v2:10.100.0.12:3300/0` → the IP.
-fn ip_of(addr: &str) -> Option<Ipv4Addr> {
+/// `10.100.0.12:6789/0`, `v2:10.100.0.12:3300/0` or `v2:[fd00:100::1]:3300/0`
+/// → the IP.
+fn ip_of(addr: &str) -> Option<IpAddr> {
     let a = addr
         .strip_prefix("v2:")
         .or(addr.strip_prefix("v1:"))
         .unwrap_or(addr);
+    if let Some(v6) = a.strip_prefix('[') {
+        return v6.split(']').next()?.parse().ok();
+    }
     a.split([':', '/']).next()?.parse().ok()
 }
 
 /// The IPs of an `addrvec` object (`{"addrvec": [{"addr": ..}]}`).
-fn addrvec(v: Option<&Value>) -> Vec<Ipv4Addr> {
-    let mut ips: Vec<Ipv4Addr> = v
+fn addrvec(v: Option<&Value>) -> Vec<IpAddr> {
+    let mut ips: Vec<IpAddr> = v
         .and_then(|v| v.get("addrvec"))
         .and_then(Value::as_array)
         .into_iter()
@@ -424,7 +428,10 @@ mod tests {
         let (fsid, mons) = parse_mon_dump(MON_DUMP).unwrap();
         assert_eq!(fsid, "5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11");
         assert_eq!(mons.len(), 3);
-        assert_eq!(mons[0].addrs, vec![Ipv4Addr::new(10, 100, 0, 12)]);
+        assert_eq!(
+            mons[0].addrs,
+            vec!["10.100.0.12".parse::<IpAddr>().unwrap()]
+        );
         assert!(mons[1].in_quorum);
         assert!(!mons[2].in_quorum);
     }
@@ -439,7 +446,21 @@ mod tests {
         assert!(!osds[0].up && osds[0].r#in);
         assert_eq!(osds[0].cluster_addr, None);
         assert_eq!(osds[1].host.as_deref(), Some("n2"));
-        assert_eq!(osds[1].cluster_addr, Some(Ipv4Addr::new(10, 100, 0, 12)));
+        assert_eq!(osds[1].cluster_addr, Some("10.100.0.12".parse().unwrap()));
+    }
+
+    #[test]
+    fn reads_ipv6_monitor_addresses_in_brackets() {
+        let dump = MON_DUMP
+            .replace("10.100.0.12:", "[fd00:100::1]:")
+            .replace("\"10.100.0.12\"", "\"fd00:100::1\"");
+        let (_, mons) = parse_mon_dump(&dump).unwrap();
+        assert_eq!(
+            mons[0].addrs,
+            vec!["fd00:100::1".parse::<IpAddr>().unwrap()]
+        );
+        assert_eq!(ip_of("v2:[fd00:100::2]:6804/1"), "fd00:100::2".parse().ok());
+        assert_eq!(ip_of("[fd00:100::2]:6789/0"), "fd00:100::2".parse().ok());
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn box_rows(c: &Cluster, ordered: &[Vec<&PortSpec>]) -> (Vec<String>, PortRows) 
         };
         line.trim_end().to_string()
     };
-    let header = |i: NodeIdx| format!("router {}   mgmt {}", c.router_ips[i], nodes[i].host);
+    let header = |i: NodeIdx| format!("router {}   mgmt {}", c.router_addr(i), nodes[i].host);
 
     // Inner width of every box (one space of padding either side).
     let inner = (0..nodes.len())

@@ -79,7 +79,7 @@ fn node(c: &Cluster, lay: &Layout, i: NodeIdx) -> String {
     let info = format!(
         "<TD><TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"2\"><TR><TD><FONT POINT-SIZE=\"14\"><B>{}</B></FONT></TD></TR><TR><TD><FONT FACE=\"Courier\">router {}</FONT></TD></TR><TR><TD><FONT FACE=\"Courier\">mgmt {}</FONT></TD></TR></TABLE></TD>",
         xml(&n.name),
-        c.router_ips[i],
+        c.router_addr(i),
         xml(&n.host.to_string())
     );
     let mut out = String::new();

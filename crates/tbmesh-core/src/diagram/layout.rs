@@ -98,7 +98,7 @@ fn node_lines(c: &Cluster, i: NodeIdx) -> Vec<NodeLine> {
     let mut lines = vec![
         NodeLine {
             key: "router".into(),
-            value: c.router_ips[i].to_string(),
+            value: c.router_addr(i).to_string(),
             small: false,
         },
         NodeLine {

@@ -52,10 +52,15 @@ pub(super) fn caption(c: &Cluster) -> Vec<String> {
     vec![
         format!(
             "cluster {}: fabric {}, mode {}, prefix {}, MTU {}",
-            s.cluster.name, f.name, f.mode, f.prefix, f.mtu
+            s.cluster.name,
+            f.name,
+            f.mode,
+            f.prefix_text(),
+            f.mtu
         ),
         format!(
-            "addresses: router /32 per node on {}; {cables}",
+            "addresses: router {} per node on {}; {cables}",
+            if f.ipv6_only() { "/128" } else { "/32" },
             f.router_ifname()
         ),
         format!("routing: {routing}; {paths}"),

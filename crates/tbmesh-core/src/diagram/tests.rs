@@ -89,12 +89,12 @@ fn facts(c: &Cluster) -> Vec<String> {
         c.spec.cluster.name.value.clone(),
         format!("fabric {}", f.name),
         format!("mode {}", f.mode),
-        format!("prefix {}", f.prefix),
+        format!("prefix {}", f.prefix_text()),
         format!("MTU {}", f.mtu),
     ];
     for (i, n) in c.nodes().iter().enumerate() {
         facts.push(n.name.value.clone());
-        facts.push(c.router_ips[i].to_string());
+        facts.push(c.router_addr(i).to_string());
         facts.push(n.host.to_string());
         for p in &n.ports {
             facts.push(p.name.value.clone());

@@ -213,29 +213,28 @@ pub fn render_cluster(c: &Cluster, opts: &RenderOptions) -> Vec<ManagedFile> {
 pub fn frr_fabric_blocks(c: &Cluster, i: usize) -> Vec<String> {
     let f = &c.spec.fabric;
     let name = &f.name.value;
-    let router = c.router_ips[i];
     let mut blocks = vec![format!(
         "router openfabric {name}\n net {}\nexit\n",
         c.net(i)
     )];
+    // `ip router` with an IPv4 prefix, `ipv6 router` with an IPv6 one.
+    let v4 = match c.router_ips.get(i) {
+        Some(_) => format!(" ip router openfabric {name}\n"),
+        None => String::new(),
+    };
+    let v6 = match c.router_ip6s.get(i) {
+        Some(_) => format!(" ipv6 router openfabric {name}\n"),
+        None => String::new(),
+    };
     let mut ifaces: Vec<(String, String)> = vec![(
         f.router_ifname(),
         format!(
-            "interface {}\n ip router openfabric {name}\n openfabric passive\nexit\n",
+            "interface {}\n{v4}{v6} openfabric passive\nexit\n",
             f.router_ifname()
         ),
     )];
-    let v6 = c
-        .router_ip6s
-        .get(i)
-        .map(|_| format!(" ipv6 router openfabric {name}\n"));
-    let v6 = v6.as_deref().unwrap_or("");
-    ifaces[0].1 = format!(
-        "interface {}\n ip router openfabric {name}\n{v6} openfabric passive\nexit\n",
-        f.router_ifname()
-    );
     for p in &c.nodes()[i].ports {
-        let mut b = format!("interface {}\n ip router openfabric {name}\n{v6}", p.name);
+        let mut b = format!("interface {}\n{v4}{v6}", p.name);
         if let Some(v) = &f.hello_interval {
             let _ = writeln!(b, " openfabric hello-interval {}", v.value);
         }
@@ -250,29 +249,36 @@ pub fn frr_fabric_blocks(c: &Cluster, i: usize) -> Vec<String> {
     }
     ifaces.sort_by(|a, b| a.0.cmp(&b.0));
     blocks.extend(ifaces.into_iter().map(|(_, b)| b));
-    blocks.push(format!(
-        "access-list pve_openfabric_{name}_ips permit {}\n",
-        f.prefix.value.trunc()
-    ));
-    if let (Some(p6), Some(ip6)) = (&f.prefix6, c.router_ip6s.get(i)) {
+    let v4 = f.prefix.as_ref().zip(c.router_ips.get(i));
+    let v6 = f.prefix6.as_ref().zip(c.router_ip6s.get(i));
+    if let Some((p, _)) = v4 {
+        blocks.push(format!(
+            "access-list pve_openfabric_{name}_ips permit {}\n",
+            p.value.trunc()
+        ));
+    }
+    if let Some((p6, _)) = v6 {
         blocks.push(format!(
             "ipv6 access-list pve_openfabric_{name}_ip6s permit {}\n",
             p6.value.trunc()
         ));
+    }
+    if let Some((_, router)) = v4 {
         blocks.push(format!(
             "route-map pve_openfabric permit 100\n match ip address pve_openfabric_{name}_ips\n set src {router}\nexit\n"
         ));
+    }
+    if let Some((_, ip6)) = v6 {
         blocks.push(format!(
             "route-map pve_openfabric6 permit 100\n match ipv6 address pve_openfabric_{name}_ip6s\n set src {ip6}\nexit\n"
         ));
-        blocks.push("ip protocol openfabric route-map pve_openfabric\n".to_string());
-        blocks.push("ipv6 protocol openfabric route-map pve_openfabric6\n".to_string());
-        return blocks;
     }
-    blocks.push(format!(
-        "route-map pve_openfabric permit 100\n match ip address pve_openfabric_{name}_ips\n set src {router}\nexit\n"
-    ));
-    blocks.push("ip protocol openfabric route-map pve_openfabric\n".to_string());
+    if v4.is_some() {
+        blocks.push("ip protocol openfabric route-map pve_openfabric\n".to_string());
+    }
+    if v6.is_some() {
+        blocks.push("ipv6 protocol openfabric route-map pve_openfabric6\n".to_string());
+    }
     blocks
 }
 
@@ -326,7 +332,9 @@ pub fn fabrics_cfg(c: &Cluster) -> String {
     if let Some(p6) = &f.prefix6 {
         fabric.push(format!("ip6_prefix {}", p6.value.trunc()));
     }
-    fabric.push(format!("ip_prefix {}", f.prefix.value.trunc()));
+    if let Some(p) = &f.prefix {
+        fabric.push(format!("ip_prefix {}", p.value.trunc()));
+    }
     sections.push((format!("openfabric_fabric: {}", f.name), fabric));
     let mut order: Vec<usize> = (0..c.nodes().len()).collect();
     order.sort_by(|&a, &b| c.node_name(a).cmp(c.node_name(b)));
@@ -335,7 +343,9 @@ pub fn fabrics_cfg(c: &Cluster) -> String {
             .into_iter()
             .map(|p| format!("interfaces {p}"))
             .collect();
-        keys.push(format!("ip {}", c.router_ips[i]));
+        if let Some(ip) = c.router_ips.get(i) {
+            keys.push(format!("ip {ip}"));
+        }
         if let Some(ip6) = c.router_ip6s.get(i) {
             keys.push(format!("ip6 {ip6}"));
         }
@@ -366,10 +376,12 @@ pub fn pvesh_script(c: &Cluster) -> String {
     );
     let _ = write!(
         s,
-        "pvesh create /cluster/sdn/fabrics/fabric --id {} --protocol openfabric --ip_prefix {}",
-        f.name,
-        f.prefix.value.trunc()
+        "pvesh create /cluster/sdn/fabrics/fabric --id {} --protocol openfabric",
+        f.name
     );
+    if let Some(p) = &f.prefix {
+        let _ = write!(s, " --ip_prefix {}", p.value.trunc());
+    }
     if let Some(v) = &f.hello_interval {
         let _ = write!(s, " --hello_interval {}", v.value);
     }
@@ -383,11 +395,13 @@ pub fn pvesh_script(c: &Cluster) -> String {
     for i in 0..c.nodes().len() {
         let _ = write!(
             s,
-            "pvesh create /cluster/sdn/fabrics/node/{} --node_id {} --protocol openfabric --ip {}",
+            "pvesh create /cluster/sdn/fabrics/node/{} --node_id {} --protocol openfabric",
             f.name,
             c.node_name(i),
-            c.router_ips[i]
         );
+        if let Some(ip) = c.router_ips.get(i) {
+            let _ = write!(s, " --ip {ip}");
+        }
         if let Some(ip6) = c.router_ip6s.get(i) {
             let _ = write!(s, " --ip6 {ip6}");
         }

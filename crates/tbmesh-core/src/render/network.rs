@@ -113,14 +113,17 @@ pub fn render(c: &Cluster, i: usize, r: &mut NodeRender) {
 
 /// The addresses each port must carry once up: `(port, [cidr])`.
 pub fn expected_addresses(c: &Cluster, i: usize) -> Vec<(String, Vec<String>)> {
-    let router = c.router_ips[i];
+    let router = c.router_ips.get(i);
     c.nodes()[i]
         .ports
         .iter()
         .map(|p| {
             let addrs = match c.spec.fabric.mode.value {
-                // PVE >= 9.1 puts the router /32 on every fabric port.
-                FabricMode::PveSdn | FabricMode::Frr => vec![format!("{router}/32")],
+                // PVE >= 9.1 puts the router /32 on every fabric port; an
+                // IPv6-only fabric leaves ports with link-local addresses only.
+                FabricMode::PveSdn | FabricMode::Frr => {
+                    router.map(|r| format!("{r}/32")).into_iter().collect()
+                }
                 FabricMode::Static => c
                     .link_addr(i, &p.name)
                     .map(|a| a.to_string())
@@ -153,28 +156,28 @@ fn waited_interfaces(
 pub fn interfaces(c: &Cluster, i: usize) -> String {
     let f = &c.spec.fabric;
     let node = &c.nodes()[i];
-    let router = c.router_ips[i];
+    let router = c.router_ips.get(i);
     let mtu = f.mtu.value;
     let mut s = hash_header();
-    // Dual stack: the IPv6 router /128 next to the IPv4 /32.
-    let v6 = c
-        .router_ip6s
-        .get(i)
-        .map(|ip6| format!("\taddress {ip6}/128\n"))
-        .unwrap_or_default();
+    // The IPv4 router /32 and (dual stack, IPv6-only) the IPv6 /128.
+    let mut addrs = String::new();
+    if let Some(r) = router {
+        let _ = writeln!(addrs, "\taddress {r}/32");
+    }
+    if let Some(ip6) = c.router_ip6s.get(i) {
+        let _ = writeln!(addrs, "\taddress {ip6}/128");
+    }
+    let forward = super::pve::forward_lines(c, i);
     let router_stanza = |s: &mut String| match f.router_interface.value {
         RouterInterface::Dummy => {
             let _ = write!(
                 s,
-                "\nauto {0}\niface {0} inet static\n\taddress {router}/32\n{v6}\tlink-type dummy\n\tip-forward 1\n",
+                "\nauto {0}\niface {0} inet static\n{addrs}\tlink-type dummy\n{forward}",
                 f.router_ifname()
             );
         }
         RouterInterface::Lo => {
-            let _ = write!(
-                s,
-                "\nauto lo\niface lo inet loopback\n\taddress {router}/32\n{v6}"
-            );
+            let _ = write!(s, "\nauto lo\niface lo inet loopback\n{addrs}");
         }
     };
     match f.mode.value {
@@ -192,16 +195,29 @@ pub fn interfaces(c: &Cluster, i: usize) -> String {
             s.push_str("# What Proxmox VE >= 9.1 SDN fabrics generate, plus the MTU.\n");
             router_stanza(&mut s);
             for p in &node.ports {
-                let _ = write!(
-                    s,
-                    "\nauto {0}\niface {0} inet static\n\taddress {router}/32\n\tip-forward 1\n\tmtu {mtu}\n",
-                    p.name
-                );
+                match router {
+                    Some(router) => {
+                        let _ = write!(
+                            s,
+                            "\nauto {0}\niface {0} inet static\n\taddress {router}/32\n\tip-forward 1\n\tmtu {mtu}\n",
+                            p.name
+                        );
+                    }
+                    // IPv6-only: the ports run on their link-local addresses.
+                    None => {
+                        let _ = write!(
+                            s,
+                            "\nauto {0}\niface {0}\n\tip6-forward 1\n\tmtu {mtu}\n",
+                            p.name
+                        );
+                    }
+                }
             }
         }
         FabricMode::Static => {
             s.push_str("# Static routing: a /31 per cable, host routes to the other routers.\n");
             router_stanza(&mut s);
+            let router = router.expect("validate refuses static mode without an IPv4 prefix");
             let routes = static_routes(c, i);
             for p in &node.ports {
                 let _ = write!(s, "\nauto {0}\niface {0} inet static\n", p.name);

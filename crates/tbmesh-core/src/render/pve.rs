@@ -148,26 +148,43 @@ pub fn frr_conf(c: &Cluster, i: usize, v: &PveVersion) -> String {
 /// dummy with the router /32, then the ports (addressed from 9.1).
 pub fn interfaces_sdn(c: &Cluster, i: usize, v: &PveVersion) -> String {
     let f = &c.spec.fabric;
-    let router = c.router_ips[i];
-    let v6 = c
-        .router_ip6s
-        .get(i)
-        .map(|ip6| format!("\taddress {ip6}/128\n"))
-        .unwrap_or_default();
+    let v4 = c.router_ips.get(i);
+    let mut addrs = String::new();
+    if let Some(ip) = v4 {
+        let _ = writeln!(addrs, "\taddress {ip}/32");
+    }
+    if let Some(ip6) = c.router_ip6s.get(i) {
+        let _ = writeln!(addrs, "\taddress {ip6}/128");
+    }
+    let forward = forward_lines(c, i);
     let mut stanzas = vec![format!(
-        "auto {0}\niface {0} inet static\n\taddress {router}/32\n{v6}\tlink-type dummy\n\tip-forward 1\n",
+        "auto {0}\niface {0} inet static\n{addrs}\tlink-type dummy\n{forward}",
         f.router_ifname()
     )];
     let mut ports: Vec<&str> = c.nodes()[i].ports.iter().map(|p| p.name.as_str()).collect();
     ports.sort_unstable();
     for p in ports {
-        stanzas.push(if v.ports_addressed() {
-            format!("auto {p}\niface {p} inet static\n\taddress {router}/32\n\tip-forward 1\n")
-        } else {
-            format!("auto {p}\niface {p}\n\tip-forward 1\n")
+        stanzas.push(match v4 {
+            Some(router) if v.ports_addressed() => {
+                format!("auto {p}\niface {p} inet static\n\taddress {router}/32\n{forward}")
+            }
+            // PVE 9.0, and IPv6-only fabrics: ports run on link-local
+            // addresses, with no address of their own.
+            _ => format!("auto {p}\niface {p}\n{forward}"),
         });
     }
     stanzas.join("\n")
+}
+
+/// ifupdown2's forwarding lines for the fabric's interfaces: `ip-forward 1`
+/// with IPv4, `ip6-forward 1` on an IPv6-only fabric (dual stack keeps the
+/// IPv4 shape; the sysctl enables IPv6 forwarding on all interfaces).
+pub fn forward_lines(c: &Cluster, i: usize) -> &'static str {
+    if c.router_ips.get(i).is_some() {
+        "\tip-forward 1\n"
+    } else {
+        "\tip6-forward 1\n"
+    }
 }
 
 #[cfg(test)]

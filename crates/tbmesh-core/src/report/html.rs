@@ -68,7 +68,7 @@ fn header(o: &mut String, c: &Cluster, inputs: &Inputs, lab: bool) {
         f.links.len(),
         xml(&f.name),
         f.mode,
-        f.prefix,
+        f.prefix_text(),
         f.mtu
     );
     let _ = writeln!(

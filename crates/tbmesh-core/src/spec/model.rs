@@ -1,5 +1,5 @@
 use crate::diag::Span;
-use crate::net::{Ipv4Net, Ipv6Net, PciAddr};
+use crate::net::{IpNet, Ipv4Net, Ipv6Net, PciAddr};
 use serde::Serialize;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -110,8 +110,10 @@ pub enum RouterInterface {
 pub struct FabricSection {
     pub name: Sp<String>,
     pub mode: Sp<FabricMode>,
-    pub prefix: Sp<Ipv4Net>,
-    /// Dual stack: the IPv6 prefix router addresses are taken from
+    /// The IPv4 prefix router addresses are taken from; `None` on an
+    /// IPv6-only fabric (then `prefix6` is set).
+    pub prefix: Option<Sp<Ipv4Net>>,
+    /// Dual stack or IPv6-only: the IPv6 prefix router addresses are taken from
     /// (`prefix6`, or Proxmox's name `ip6_prefix`).
     pub prefix6: Option<Sp<Ipv6Net>>,
     pub mtu: Sp<u32>,
@@ -143,6 +145,31 @@ impl FabricSection {
             .as_ref()
             .or(self.hello_multiplier.as_ref())
             .map(|m| m.value)
+    }
+
+    /// The fabric's main prefix: the IPv4 one, or the IPv6 one on an
+    /// IPv6-only fabric (what Ceph's "fabric" networks mean).
+    pub fn main_prefix(&self) -> IpNet {
+        match (&self.prefix, &self.prefix6) {
+            (Some(p), _) => IpNet::V4(p.value.trunc()),
+            (None, Some(p)) => IpNet::V6(p.value.trunc()),
+            (None, None) => unreachable!("the parser refuses a fabric without a prefix"),
+        }
+    }
+
+    /// The main prefix as written in the spec (for summaries): `prefix`, or
+    /// `prefix6` on an IPv6-only fabric.
+    pub fn prefix_text(&self) -> String {
+        match (&self.prefix, &self.prefix6) {
+            (Some(p), _) => p.value.to_string(),
+            (None, Some(p)) => p.value.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// IPv6-only: `prefix6` and no IPv4 `prefix`.
+    pub fn ipv6_only(&self) -> bool {
+        self.prefix.is_none()
     }
 
     /// The interface that carries the router /32.
@@ -186,13 +213,15 @@ impl fmt::Display for LinkSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CephNetwork {
     Fabric,
-    Cidr(Ipv4Net),
+    Cidr(IpNet),
 }
 
 impl CephNetwork {
-    pub fn resolve(&self, fabric_prefix: Ipv4Net) -> Ipv4Net {
+    /// The network this means on `fabric`: "fabric" is the fabric's IPv4
+    /// prefix, or its IPv6 prefix when the fabric is IPv6-only.
+    pub fn resolve(&self, fabric: &FabricSection) -> IpNet {
         match self {
-            CephNetwork::Fabric => fabric_prefix.trunc(),
+            CephNetwork::Fabric => fabric.main_prefix(),
             CephNetwork::Cidr(net) => net.trunc(),
         }
     }

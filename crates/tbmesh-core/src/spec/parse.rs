@@ -4,7 +4,7 @@
 
 use super::model::*;
 use crate::diag::{did_you_mean, Diagnostic, Source, Span};
-use crate::net::{Ipv4Net, Ipv6Net, PciAddr};
+use crate::net::{IpNet, Ipv4Net, Ipv6Net, PciAddr};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
@@ -388,7 +388,7 @@ impl Parser {
             None if t.get("mode").is_none() => Some(Sp::new(FabricMode::PveSdn, t.span.clone())),
             None => None,
         };
-        let prefix = self.parsed(&t, "prefix", true, mesh_prefix);
+        let prefix = self.parsed(&t, "prefix", false, mesh_prefix);
         let prefix6 = match (t.get("prefix6"), t.get("ip6_prefix")) {
             (Some(_), Some(_)) => {
                 self.err(
@@ -403,6 +403,22 @@ impl Parser {
             (_, Some(_)) => self.parsed(&t, "ip6_prefix", false, mesh_prefix6),
             _ => self.parsed(&t, "prefix6", false, mesh_prefix6),
         };
+        let no_prefix = t.get("prefix").is_none()
+            && t.get("prefix6").is_none()
+            && t.get("ip6_prefix").is_none();
+        if no_prefix {
+            self.err(
+                Diagnostic::error(t.span.clone(), "missing key `fabric.prefix`: the fabric needs an IPv4 prefix, an IPv6 prefix, or both")
+                    .hint("add prefix = \"10.100.0.0/24\" (IPv4), prefix6 = \"fd00:100::/64\" (IPv6), or both (dual stack)"),
+            );
+            return None;
+        }
+        // A prefix given but not valid was reported by `parsed`.
+        if t.get("prefix").is_some() && prefix.is_none()
+            || (t.get("prefix6").is_some() || t.get("ip6_prefix").is_some()) && prefix6.is_none()
+        {
+            return None;
+        }
         let mtu = match t.get("mtu") {
             None => Some(Sp::new(DEFAULT_MTU, t.span.clone())),
             Some(_) => self.int(&t, "mtu", MTU_RANGE),
@@ -410,7 +426,21 @@ impl Parser {
         let hello_interval = self.int(&t, "hello_interval", INTERVAL_RANGE);
         let hello_multiplier = self.int(&t, "hello_multiplier", MULTIPLIER_RANGE);
         let csnp_interval = self.int(&t, "csnp_interval", INTERVAL_RANGE);
-        let bfd = self.boolean(&t, "bfd").unwrap_or(true);
+        // IPv6-only fabrics run without BFD: fabricd's IPv6 sessions go to
+        // the neighbours' link-local addresses, which tbmesh cannot know
+        // offline to give them the profile's timers (render/fabric.rs).
+        let ipv6_only = t.get("prefix").is_none();
+        let bfd = match self.boolean(&t, "bfd") {
+            Some(true) if ipv6_only && t.get("bfd").is_some() => {
+                self.err(
+                    Diagnostic::error(t.key_span("bfd"), "bfd = true is not supported on an IPv6-only fabric (prefix6 without prefix): fabricd's IPv6 BFD sessions run over link-local addresses tbmesh cannot configure")
+                        .hint("remove bfd (IPv6-only fabrics default to bfd = false), or add an IPv4 prefix = \"10.100.0.0/24\" for a dual-stack fabric with BFD"),
+                );
+                false
+            }
+            Some(b) => b,
+            None => !ipv6_only,
+        };
         let bfd_interval = self.int(&t, "bfd_interval", BFD_INTERVAL_RANGE);
         let bfd_multiplier = self.int(&t, "bfd_multiplier", BFD_MULTIPLIER_RANGE);
         let link_prefix = self.parsed(&t, "link_prefix", false, mesh_prefix);
@@ -466,7 +496,7 @@ impl Parser {
         Some(FabricSection {
             name: name?,
             mode: mode?,
-            prefix: prefix?,
+            prefix,
             prefix6,
             mtu: mtu?,
             hello_interval,
@@ -494,21 +524,23 @@ impl Parser {
                 "pool",
             ],
         );
-        let network = |p: &mut Self, key: &str| match t.get(key) {
+        let network = |p: &mut Self, key: &str| {
+            match t.get(key) {
             None => Some(Sp::new(CephNetwork::Fabric, t.span.clone())),
             Some(_) => p.parsed(&t, key, false, |s| {
                 if s == "fabric" {
                     Ok(CephNetwork::Fabric)
                 } else {
-                    cidr(s).map(CephNetwork::Cidr).map_err(|(m, _)| {
+                    s.parse::<IpNet>().map(CephNetwork::Cidr).map_err(|m| {
                         (
                             m,
-                            "use \"fabric\" (the fabric's prefix) or a CIDR like \"10.100.0.0/24\""
+                            "use \"fabric\" (the fabric's prefix) or a CIDR like \"10.100.0.0/24\" or \"fd00:100::/64\""
                                 .into(),
                         )
                     })
                 }
             }),
+        }
         };
         let public_network = network(self, "public_network");
         let cluster_network = network(self, "cluster_network");

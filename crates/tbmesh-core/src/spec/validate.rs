@@ -6,6 +6,7 @@ use super::parse::parse;
 use crate::addressing::{allocate_router_ip6s, allocate_router_ips, link_capacity, link_net};
 use crate::cluster::Cluster;
 use crate::diag::{Diagnostic, Source};
+use crate::net::IpNet;
 use crate::topology::{Link, Topology};
 use std::collections::HashMap;
 
@@ -171,7 +172,10 @@ impl Validator {
     /// node's ssh traffic, the one way back in.
     fn management_outside_mesh(&mut self, spec: &Spec) {
         let f = &spec.fabric;
-        let prefixes = std::iter::once(("fabric.prefix", &f.prefix))
+        let prefixes = f
+            .prefix
+            .iter()
+            .map(|p| ("fabric.prefix", p))
             .chain(f.link_prefix.iter().map(|lp| ("fabric.link_prefix", lp)));
         for (key, prefix) in prefixes {
             let inside: Vec<String> = spec
@@ -205,7 +209,22 @@ impl Validator {
     }
 
     fn router_ips(&mut self, spec: &Spec) -> Option<Vec<std::net::Ipv4Addr>> {
-        let prefix = spec.fabric.prefix.value;
+        let Some(prefix_sp) = &spec.fabric.prefix else {
+            // IPv6-only: no IPv4 router addresses.
+            for n in &spec.nodes {
+                if let Some(ip) = &n.router_ip {
+                    self.err(
+                        Diagnostic::error(
+                            ip.span.clone(),
+                            "router_ip is set but the fabric is IPv6-only (no fabric.prefix)",
+                        )
+                        .hint("add prefix = \"10.100.0.0/24\" (a prefix holding this address) to [fabric] for a dual-stack fabric, or remove router_ip (router_ip6 is the IPv6 address)"),
+                    );
+                }
+            }
+            return Some(vec![]);
+        };
+        let prefix = prefix_sp.value;
         let mut ok = true;
         let mut seen: HashMap<std::net::Ipv4Addr, &str> = HashMap::new();
         for n in &spec.nodes {
@@ -251,7 +270,7 @@ impl Validator {
         if hosts < spec.nodes.len() as u64 {
             self.err(
                 Diagnostic::error(
-                    spec.fabric.prefix.span.clone(),
+                    prefix_sp.span.clone(),
                     format!("fabric.prefix {} has room for {hosts} router addresses, the spec has {} nodes", prefix, spec.nodes.len()),
                 )
                 .hint("use a larger prefix, such as a /24"),
@@ -270,7 +289,7 @@ impl Validator {
         if ips.is_none() {
             self.err(
                 Diagnostic::error(
-                    spec.fabric.prefix.span.clone(),
+                    prefix_sp.span.clone(),
                     format!("fabric.prefix {prefix} has no free address left for every node"),
                 )
                 .hint("use a larger prefix, or give the nodes router_ip values"),
@@ -302,7 +321,11 @@ impl Validator {
                     prefix.span.clone(),
                     "static mode has no IPv6: its routes and /31 link addresses are IPv4 only",
                 )
-                .hint("use mode \"frr\" or \"pve-sdn\" for a dual-stack fabric, or remove prefix6"),
+                .hint(if spec.fabric.ipv6_only() {
+                    "use mode \"frr\" or \"pve-sdn\" for an IPv6-only fabric, or give static mode an IPv4 prefix = \"10.100.0.0/24\" instead of prefix6"
+                } else {
+                    "use mode \"frr\" or \"pve-sdn\" for a dual-stack fabric, or remove prefix6"
+                }),
             );
             return None;
         }
@@ -541,16 +564,55 @@ impl Validator {
                 );
             }
         }
-        let prefix = spec.fabric.prefix.value.trunc();
-        if ceph.public_network.resolve(prefix) != prefix {
+        let prefix = spec.fabric.main_prefix();
+        let public = ceph.public_network.resolve(&spec.fabric);
+        let cluster = ceph.cluster_network.resolve(&spec.fabric);
+        if public.is_ipv6() != cluster.is_ipv6() {
+            self.err(
+                Diagnostic::error(
+                    ceph.cluster_network.span.clone(),
+                    format!("Ceph's public network {public} and cluster network {cluster} are of different IP versions: Ceph daemons bind one family (ms_bind_ipv4 or ms_bind_ipv6)"),
+                )
+                .hint("use IPv4 networks for both or IPv6 networks for both (\"fabric\" is the fabric's IPv4 prefix, or its prefix6 when the fabric is IPv6-only)"),
+            );
+            return;
+        }
+        for (key, net) in [
+            ("public_network", &ceph.public_network),
+            ("cluster_network", &ceph.cluster_network),
+        ] {
+            let v6 = net.resolve(&spec.fabric).is_ipv6();
+            let missing = if v6 {
+                spec.fabric.prefix6.is_none()
+            } else {
+                spec.fabric.prefix.is_none()
+            };
+            if missing {
+                self.err(
+                    Diagnostic::error(
+                        net.span.clone(),
+                        format!("ceph.{key} is {}, but the fabric has no {} router addresses for Ceph to bind", net.resolve(&spec.fabric), if v6 { "IPv6" } else { "IPv4" }),
+                    )
+                    .hint(if v6 { "add prefix6 = \"fd00:100::/64\" to [fabric], or use \"fabric\"" } else { "use \"fabric\" (the fabric's IPv6 prefix) or an IPv6 CIDR, or add an IPv4 prefix to [fabric]" }),
+                );
+                return;
+            }
+        }
+        let prefix6 = spec
+            .fabric
+            .prefix6
+            .as_ref()
+            .map(|p| IpNet::V6(p.value.trunc()));
+        if public != prefix && Some(public) != prefix6 {
             self.diags.push(
                 Diagnostic::warning(ceph.public_network.span.clone(), "Ceph's public network is not on the fabric: client I/O will use the slower network")
                     .hint("set public_network = \"fabric\" unless clients outside the mesh need it"),
             );
         }
-        let cluster_net = ceph.cluster_network.resolve(prefix);
+        let cluster_net = cluster;
         if let CephNetwork::Cidr(net) = ceph.cluster_network.value {
-            if !net.overlaps(&prefix) {
+            let on_fabric = net.overlaps(&prefix) || prefix6.is_some_and(|p6| net.overlaps(&p6));
+            if !on_fabric {
                 self.diags.push(
                     Diagnostic::warning(ceph.cluster_network.span.clone(), format!("Ceph's cluster network {cluster_net} is not the fabric {prefix}: replication will not use the mesh"))
                         .hint("set cluster_network = \"fabric\""),
@@ -612,13 +674,17 @@ impl Validator {
             );
             return None;
         };
-        if lp.value.overlaps(&f.prefix.value) {
+        let Some(prefix) = &f.prefix else {
+            // IPv6-only in static mode: refused where prefix6 is checked.
+            return None;
+        };
+        if lp.value.overlaps(&prefix.value) {
             self.err(
                 Diagnostic::error(
                     lp.span.clone(),
                     format!(
                         "link_prefix {} overlaps fabric.prefix {}",
-                        lp.value, f.prefix.value
+                        lp.value, prefix.value
                     ),
                 )
                 .hint(

@@ -63,7 +63,7 @@ pub fn parse_node(c: &Cluster, i: NodeIdx, out: &str) -> NodeStatus {
         }
     }
     let routes = c
-        .router_ips
+        .router_addrs()
         .iter()
         .enumerate()
         .filter(|(j, _)| *j != i)

@@ -43,11 +43,16 @@ pub fn script(c: &Cluster, i: NodeIdx) -> String {
             let _ = writeln!(s, "echo '{MARK}bfd'; vtysh -c 'show bfd peers json' 2>&1");
         }
     }
-    for (j, ip) in c.router_ips.iter().enumerate() {
+    for (j, ip) in c.router_addrs().iter().enumerate() {
         if j != i {
+            let (family, len) = if ip.is_ipv6() {
+                ("-6", 128)
+            } else {
+                ("-4", 32)
+            };
             let _ = writeln!(
                 s,
-                "echo '{MARK}route {ip}'; ip -j -4 route show {ip}/32 2>&1"
+                "echo '{MARK}route {ip}'; ip -j {family} route show {ip}/{len} 2>&1"
             );
         }
     }

@@ -217,3 +217,35 @@ fn the_ceph_summary_counts_osds_pgs_and_inactive_pgs() {
         vec![("OSD_DOWN".to_string(), "2 osds down".to_string())]
     );
 }
+
+/// Issue 11: on an IPv6-only fabric the routes asked for are the other
+/// routers' IPv6 /128s (`ip -6`), and read the same way.
+#[test]
+fn ipv6_only_status_asks_for_and_reads_ipv6_routes() {
+    let mut text = SPEC.replace("prefix = \"10.100.0.0/24\"", "prefix6 = \"fd00:100::/64\"");
+    for n in 12..=14 {
+        text = text.replace(&format!("router_ip = \"10.100.0.{n}\"\n"), "");
+    }
+    let c = match crate::spec::load(&crate::Source::new("tbmesh.toml", &text)) {
+        Ok((c, _)) => c,
+        Err(d) => panic!("the IPv6-only spec does not load: {d:?}"),
+    };
+    let s = script(&c, 0);
+    assert!(s.contains("ip -j -6 route show fd00:100::2/128"), "{s}");
+    assert!(s.contains("ip -j -6 route show fd00:100::3/128"), "{s}");
+    assert!(!s.contains("10.100.0."), "{s}");
+    let out = "@@status route fd00:100::2\n[{\"dst\":\"fd00:100::2\",\"gateway\":\"fe80::ff:fe00:305\",\"dev\":\"en05\",\"protocol\":\"openfabric\",\"metric\":20,\"flags\":[],\"pref\":\"medium\"}]\n";
+    let n2 = parse_node(&c, 0, out);
+    assert_eq!(n2.routes.len(), 2);
+    assert_eq!(n2.routes[0].to, "n3");
+    assert_eq!(n2.routes[0].ip, "fd00:100::2");
+    assert_eq!(n2.routes[0].protocol.as_deref(), Some("openfabric"));
+    assert_eq!(
+        n2.routes[0].next_hops,
+        vec![NextHop {
+            dev: Some("en05".into()),
+            via: Some("fe80::ff:fe00:305".into())
+        }]
+    );
+    assert_eq!(n2.routes[1].protocol, None);
+}

@@ -17,7 +17,12 @@ const PING_INTERVAL: &str = "0.2";
 /// The script node `i` runs: every probe in parallel, each printing a
 /// section `@@verify <probe>` … `@@rc <status>`, in a fixed order.
 pub fn probe_script(c: &Cluster, i: NodeIdx) -> String {
-    let own = c.router_ips[i].to_string();
+    // IPv6-only: no IPv4 router address, and no IPv4 probes below.
+    let own = c
+        .router_ips
+        .get(i)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
     let size = full_size(c.spec.fabric.mtu.value);
     let deadline = PING_DEADLINE_SECS.to_string();
     // `ping -n [extra] -c 1 -i 0.2 -w 2 -I <from> <ip>`

@@ -603,3 +603,55 @@ fn dual_stack_adds_a_df_ping6_check_per_pair() {
     // The IPv4 checks are unchanged.
     assert!(find(&r, CheckKind::Ping, "n2", "n3 10.100.0.13").ok);
 }
+
+/// Issue 11: an IPv6-only fabric is verified by its DF ping6 matrix alone:
+/// no IPv4 ping, route, TTL or router-address probe that could only fail.
+#[test]
+fn ipv6_only_probes_and_checks_ping6_only() {
+    let mut text = SPEC.replace("prefix = \"10.100.0.0/24\"", "prefix6 = \"fd00:100::/64\"");
+    for n in 12..=14 {
+        text = text.replace(&format!("router_ip = \"10.100.0.{n}\"\n"), "");
+    }
+    let c = cluster(&text);
+    assert!(c.ipv6_only());
+    let script = probe_script(&c, 0);
+    assert!(script.contains("'mtu6 fd00:100::2' ping -n -6 -M do -s 65472 -c 1 -i 0.2 -w 2 -I fd00:100::1 fd00:100::2"), "{script}");
+    assert!(
+        script.contains("'over6 fd00:100::3' ping -n -6 -M do -s 65473 "),
+        "{script}"
+    );
+    for v4 in ["'mtu ", "'over ", "'route ", "'ttl ", "10.100.0.", "'bfd'"] {
+        assert!(!script.contains(v4), "{v4:?} in\n{script}");
+    }
+    let [a, b, d] = capture!("ok");
+    let answered = |ip: &str| {
+        format!("@@verify mtu6 {ip}\nPING {ip} 65472 data bytes\n65480 bytes from {ip}: icmp_seq=1 ttl=64 time=0.2 ms\n@@rc 0\n@@verify over6 {ip}\nping: sendmsg: Message too long\n@@rc 1\n")
+    };
+    let n2 = format!("{}{}", a.1, answered("fd00:100::2"));
+    let r = Seen::from(&c, [(a.0, &n2), b, d]).evaluate(&c);
+    let good = find(&r, CheckKind::Ping, "n2", "n3 fd00:100::2");
+    assert!(good.ok, "{good:?}");
+    assert_eq!(good.found, "65472 B answered, 65473 B refused");
+    assert_eq!(
+        find(&r, CheckKind::Ping, "n2", "n4 fd00:100::3").detail,
+        "not probed"
+    );
+    // Every ping check is an IPv6 pair; no hop, BFD or router-address check.
+    assert_eq!(
+        r.checks
+            .iter()
+            .filter(|ch| ch.name == CheckKind::Ping)
+            .count(),
+        6
+    );
+    assert!(r
+        .checks
+        .iter()
+        .filter(|ch| ch.name == CheckKind::Ping)
+        .all(|ch| ch.subject.contains("fd00:100::")));
+    assert!(!r
+        .checks
+        .iter()
+        .any(|ch| matches!(ch.name, CheckKind::Hops | CheckKind::Bfd)
+            || (ch.name == CheckKind::Address && ch.subject == "lo")));
+}

@@ -65,6 +65,13 @@ pub struct Args {
 pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Printer) -> CmdResult {
     let loaded = specfile::load(spec, printer)?;
     let c = &loaded.cluster;
+    if c.ipv6_only() {
+        return Err(Fail::bad_input(anyhow!(
+            "{}: failover-test probes between IPv4 router addresses, and this fabric is IPv6-only (prefix6 without prefix); failover-test does not support IPv6-only fabrics yet",
+            loaded.path.display()
+        ))
+        .hint("add an IPv4 prefix = \"10.100.0.0/24\" to [fabric] (dual stack) to test failover; `tbmesh verify` checks an IPv6-only mesh"));
+    }
     let fault_secs = args.fault_secs.unwrap_or(10.min(args.max_fault_secs - 5));
     if fault_secs + 5 > args.max_fault_secs {
         return Err(Fail::bad_input(anyhow!(

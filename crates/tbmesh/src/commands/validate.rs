@@ -57,7 +57,10 @@ pub fn summary_text(c: &Cluster) -> String {
         f.links.len(),
         f.name,
         f.mode,
-        f.prefix,
+        match &f.prefix {
+            Some(p) => p.to_string(),
+            None => "none (IPv6-only)".to_string(),
+        },
         f.prefix6
             .as_ref()
             .map(|p| format!(", prefix6 {p}"))
@@ -74,9 +77,10 @@ pub fn summary_text(c: &Cluster) -> String {
         nodes.row([
             n.name.to_string(),
             n.host.to_string(),
-            match c.router_ip6s.get(i) {
-                Some(ip6) => format!("{} {ip6}", c.router_ips[i]),
-                None => c.router_ips[i].to_string(),
+            match (c.router_ips.get(i), c.router_ip6s.get(i)) {
+                (Some(ip), Some(ip6)) => format!("{ip} {ip6}"),
+                (Some(ip), None) => ip.to_string(),
+                (None, _) => c.router_addr(i).to_string(),
             },
             c.net(i),
             if devs.is_empty() {
@@ -193,7 +197,7 @@ pub fn summary_json(c: &Cluster) -> serde_json::Value {
             json!({
                 "name": n.name,
                 "host": n.host.to_string(),
-                "router_ip": c.router_ips[i].to_string(),
+                "router_ip": c.router_ips.get(i).map(ToString::to_string),
                 "router_ip_allocated": n.router_ip.is_none(),
                 "router_ip6": c.router_ip6s.get(i).map(ToString::to_string),
                 "net": c.net(i),
@@ -225,6 +229,7 @@ pub fn summary_json(c: &Cluster) -> serde_json::Value {
             "name": s.fabric.name,
             "mode": s.fabric.mode,
             "prefix": s.fabric.prefix,
+            "prefix6": s.fabric.prefix6,
             "mtu": s.fabric.mtu,
             "hello_interval": s.fabric.hello_interval,
             "hello_multiplier": s.fabric.hello_multiplier,

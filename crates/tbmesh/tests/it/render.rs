@@ -116,6 +116,25 @@ fn dual_stack(mode: &str) -> String {
     )
 }
 
+/// IPv6-only: the reference cluster with `prefix6` instead of `prefix` and
+/// `router_ip6` fd00:100::12-14 instead of `router_ip` (Ceph on "fabric",
+/// so on IPv6).
+fn ipv6_only(mode: &str) -> String {
+    let text = in_mode("ms01-3node", mode);
+    assert!(text.contains("prefix = \"10.100.0.0/24\"\n"));
+    let mut text = text.replacen(
+        "prefix = \"10.100.0.0/24\"\n",
+        "prefix6 = \"fd00:100::/64\"\n",
+        1,
+    );
+    for n in 12..=14 {
+        let ip4 = format!("router_ip = \"10.100.0.{n}\"");
+        assert!(text.contains(&ip4));
+        text = text.replacen(&ip4, &format!("router_ip6 = \"fd00:100::{n}\""), 1);
+    }
+    text
+}
+
 fn snapshot_cases() -> Vec<(String, String, Vec<&'static str>)> {
     let mut cases = vec![];
     for name in EXAMPLES {
@@ -135,6 +154,7 @@ fn snapshot_cases() -> Vec<(String, String, Vec<&'static str>)> {
             vec![],
         ));
         cases.push((format!("dual-stack-{mode}"), dual_stack(mode), vec![]));
+        cases.push((format!("ipv6-only-{mode}"), ipv6_only(mode), vec![]));
         cases.push((
             format!("per-port-multiplier-{mode}"),
             per_port_multiplier(mode),
@@ -356,6 +376,153 @@ fn dual_stack_renders_ipv6_in_frr_and_pve_sdn_modes() {
     let sdn = std::fs::read_to_string(dir.join("cluster/preview/n2/etc/network/interfaces.d/sdn"))
         .expect("sdn preview");
     assert!(sdn.starts_with("auto dummy_tb4\niface dummy_tb4 inet static\n\taddress 10.100.0.12/32\n\taddress fd00:100::1/128\n"), "{sdn}");
+}
+
+/// FORMATS.md's IPv6 rules for an IPv6-only n2 (fd00:100::12): only `ipv6
+/// router openfabric` in the interface blocks, no IPv4 access-list,
+/// route-map or `ip protocol`; the NET from the last three groups of the
+/// IPv6 address.
+const FRR_FABRIC_N2_V6_ONLY: &str = "!
+router openfabric tb4
+ net 49.0001.0000.0000.0012.00
+exit
+!
+interface dummy_tb4
+ ipv6 router openfabric tb4
+ openfabric passive
+exit
+!
+interface en05
+ ipv6 router openfabric tb4
+ openfabric hello-interval 1
+ openfabric hello-multiplier 3
+ openfabric csnp-interval 5
+exit
+!
+interface en06
+ ipv6 router openfabric tb4
+ openfabric hello-interval 1
+ openfabric hello-multiplier 3
+ openfabric csnp-interval 5
+exit
+!
+ipv6 access-list pve_openfabric_tb4_ip6s permit fd00:100::/64
+!
+route-map pve_openfabric6 permit 100
+ match ipv6 address pve_openfabric_tb4_ip6s
+ set src fd00:100::12
+exit
+!
+ipv6 protocol openfabric route-map pve_openfabric6
+";
+
+#[test]
+fn ipv6_only_renders_in_frr_and_pve_sdn_modes_with_ceph_on_ipv6() {
+    let (_out, dir) = render_to(&ipv6_only("frr"));
+    let conf = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf")).expect("frr.conf");
+    let start = conf.find("!\nrouter openfabric").expect("fabric part");
+    let end = conf.find("!\nline vty").expect("end");
+    assert_eq!(without_additions(&conf[start..end]), FRR_FABRIC_N2_V6_ONLY);
+    // No BFD on an IPv6-only fabric (its sessions are on link-local addresses).
+    assert!(!conf.contains("bfd"), "{conf}");
+    let ifaces = std::fs::read_to_string(dir.join("nodes/n2/etc/network/interfaces.d/tbmesh"))
+        .expect("interfaces");
+    assert!(ifaces.contains("iface dummy_tb4 inet static\n\taddress fd00:100::12/128\n\tlink-type dummy\n\tip6-forward 1\n"), "{ifaces}");
+    assert!(
+        ifaces.contains("\nauto en05\niface en05\n\tip6-forward 1\n\tmtu 65520\n"),
+        "{ifaces}"
+    );
+    assert!(!ifaces.contains("10.100."), "{ifaces}");
+    let sysctl =
+        std::fs::read_to_string(dir.join("nodes/n2/etc/sysctl.d/90-tbmesh.conf")).expect("sysctl");
+    assert!(sysctl.contains("net.ipv6.conf.all.forwarding = 1\n"));
+    // Ceph on the fabric's IPv6 prefix, bound to IPv6 only, addresses bracketed.
+    let ceph = std::fs::read_to_string(dir.join("cluster/etc/pve/ceph.conf")).expect("ceph.conf");
+    for line in [
+        "\tcluster_network = fd00:100::/64\n",
+        "\tpublic_network = fd00:100::/64\n",
+        "\tmon_host = [fd00:100::12] [fd00:100::13] [fd00:100::14]\n",
+        "\tms_bind_ipv4 = false\n",
+        "\tms_bind_ipv6 = true\n",
+        "[mon.n3]\n\tpublic_addr = [fd00:100::13]\n",
+    ] {
+        assert!(ceph.contains(line), "{line:?} not in\n{ceph}");
+    }
+
+    let (_out, dir) = render_to(&ipv6_only("pve-sdn"));
+    let cfg =
+        std::fs::read_to_string(dir.join("cluster/etc/pve/sdn/fabrics.cfg")).expect("fabrics.cfg");
+    assert_eq!(cfg, "openfabric_fabric: tb4\n\tcsnp_interval 5\n\thello_interval 1\n\tip6_prefix fd00:100::/64\n\nopenfabric_node: tb4_n2\n\tinterfaces name=en05,hello_multiplier=3\n\tinterfaces name=en06,hello_multiplier=3\n\tip6 fd00:100::12\n\nopenfabric_node: tb4_n3\n\tinterfaces name=en05,hello_multiplier=3\n\tinterfaces name=en06,hello_multiplier=3\n\tip6 fd00:100::13\n\nopenfabric_node: tb4_n4\n\tinterfaces name=en05,hello_multiplier=3\n\tinterfaces name=en06,hello_multiplier=3\n\tip6 fd00:100::14\n");
+    let sh = std::fs::read_to_string(dir.join("cluster/pvesh.sh")).expect("pvesh.sh");
+    assert!(sh.contains("pvesh create /cluster/sdn/fabrics/fabric --id tb4 --protocol openfabric --hello_interval 1 --csnp_interval 5 --ip6_prefix fd00:100::/64\n"), "{sh}");
+    assert!(
+        sh.contains("--node_id n3 --protocol openfabric --ip6 fd00:100::13 --interfaces"),
+        "{sh}"
+    );
+    assert!(!sh.contains("--ip ") && !sh.contains("--ip_prefix"), "{sh}");
+    let preview =
+        std::fs::read_to_string(dir.join("cluster/preview/n2/etc/frr/frr.conf")).expect("preview");
+    assert!(preview.contains(&FRR_FABRIC_N2_V6_ONLY[2..]), "{preview}");
+    assert!(
+        !preview.contains("access-list pve_openfabric_tb4_ips"),
+        "{preview}"
+    );
+    let sdn = std::fs::read_to_string(dir.join("cluster/preview/n2/etc/network/interfaces.d/sdn"))
+        .expect("sdn preview");
+    assert_eq!(sdn, "auto dummy_tb4\niface dummy_tb4 inet static\n\taddress fd00:100::12/128\n\tlink-type dummy\n\tip6-forward 1\n\nauto en05\niface en05\n\tip6-forward 1\n\nauto en06\niface en06\n\tip6-forward 1\n");
+    let local = std::fs::read_to_string(dir.join("nodes/n2/etc/frr/frr.conf.local"))
+        .expect("frr.conf.local");
+    assert!(!local.contains("openfabric bfd"), "{local}");
+}
+
+#[test]
+fn ceph_on_explicit_ipv6_networks_of_a_dual_stack_fabric() {
+    // "fabric" on a dual-stack fabric stays IPv4 (docs/ceph.md).
+    let (_out, dir) = render_to(&dual_stack("frr"));
+    let ceph = std::fs::read_to_string(dir.join("cluster/etc/pve/ceph.conf")).expect("ceph.conf");
+    assert!(
+        ceph.contains("\tms_bind_ipv4 = true\n\tms_bind_ipv6 = false\n"),
+        "{ceph}"
+    );
+    assert!(
+        ceph.contains("\tmon_host = 10.100.0.12 10.100.0.13 10.100.0.14\n"),
+        "{ceph}"
+    );
+    // Explicit IPv6 networks move Ceph to the IPv6 router addresses.
+    let text = dual_stack("frr")
+        .replacen(
+            "public_network = \"fabric\"",
+            "public_network = \"fd00:100::/64\"",
+            1,
+        )
+        .replacen(
+            "cluster_network = \"fabric\"",
+            "cluster_network = \"fd00:100::/64\"",
+            1,
+        );
+    let (_out, dir) = render_to(&text);
+    let ceph = std::fs::read_to_string(dir.join("cluster/etc/pve/ceph.conf")).expect("ceph.conf");
+    for line in [
+        "\tpublic_network = fd00:100::/64\n",
+        "\tmon_host = [fd00:100::1] [fd00:100::2] [fd00:100::3]\n",
+        "\tms_bind_ipv4 = false\n",
+        "\tms_bind_ipv6 = true\n",
+        "[mon.n2]\n\tpublic_addr = [fd00:100::1]\n",
+    ] {
+        assert!(ceph.contains(line), "{line:?} not in\n{ceph}");
+    }
+    // pveceph takes the monitor address unbracketed.
+    let steps = std::fs::read_to_string(dir.join("cluster/ceph.txt")).expect("ceph.txt");
+    assert!(steps.contains("--mon-address fd00:100::2"), "{steps}");
+    // The plain backend's monmap: IPv6 in brackets inside the addrvec.
+    assert!(
+        steps.contains("--addv n2 '[v2:[fd00:100::1]:3300,v1:[fd00:100::1]:6789]'"),
+        "{steps}"
+    );
+    assert!(
+        steps.contains("pveceph init --network fd00:100::/64 --cluster-network fd00:100::/64"),
+        "{steps}"
+    );
 }
 
 #[test]

@@ -1160,12 +1160,7 @@ fn prefix6_holding_a_management_address_and_static_mode_are_refused() {
         0,
         "holds management address fd00:100::12",
     );
-    let text = edit(&dual_stack(), "mode = \"pve-sdn\"", "mode = \"static\"");
-    let text = edit(
-        &text,
-        "prefix = \"10.100.0.0/24\"",
-        "prefix = \"10.100.0.0/24\"\nlink_prefix = \"10.100.1.0/24\"",
-    );
+    let text = in_static_mode(&dual_stack(), "prefix = \"10.100.0.0/24\"");
     refused(&text, "\"fd00:100::/64\"", 0, "static mode has no IPv6");
 }
 
@@ -1231,4 +1226,164 @@ fn item9_disk_paths_are_compared_as_the_kernel_resolves_them() {
         0,
         "is not an absolute /dev/... path",
     );
+}
+
+/// `text` in static mode, with a link_prefix after its line `prefix_line`.
+fn in_static_mode(text: &str, prefix_line: &str) -> String {
+    edit(
+        &edit(text, "mode = \"pve-sdn\"", "mode = \"static\""),
+        prefix_line,
+        &format!("{prefix_line}\nlink_prefix = \"10.100.1.0/24\""),
+    )
+}
+
+/// Issue 11: the reference cluster, IPv6-only (`prefix6`, no `prefix`, no
+/// `router_ip`).
+fn ipv6_only() -> String {
+    let mut text = edit(
+        &reference(),
+        "prefix = \"10.100.0.0/24\"",
+        "prefix6 = \"fd00:100::/64\"",
+    );
+    for n in 12..=14 {
+        text = edit(
+            &text,
+            &format!("router_ip = \"10.100.0.{n}\"\n"),
+            &format!("router_ip6 = \"fd00:100::{n}\"\n"),
+        );
+    }
+    text
+}
+
+#[test]
+fn ipv6_only_fabric_is_valid_with_ipv6_router_addresses_and_ceph_on_ipv6() {
+    let out = Test::new()
+        .spec(ipv6_only())
+        .args(["validate", "--json"])
+        .run();
+    out.status(0);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("valid JSON");
+    assert_eq!(v["fabric"]["prefix"], serde_json::Value::Null);
+    assert_eq!(v["fabric"]["prefix6"], "fd00:100::/64");
+    assert_eq!(v["nodes"][1]["router_ip"], serde_json::Value::Null);
+    assert_eq!(v["nodes"][1]["router_ip6"], "fd00:100::13");
+    // The NET from the IPv6 address's last three groups (FORMATS.md).
+    assert_eq!(v["nodes"][1]["net"], "49.0001.0000.0000.0013.00");
+    let out = Test::new().spec(ipv6_only()).args(["validate"]).run();
+    out.status(0);
+    assert!(
+        out.stdout
+            .contains("prefix none (IPv6-only), prefix6 fd00:100::/64"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_fabric_without_any_prefix_is_refused() {
+    let text = edit(&reference(), "prefix = \"10.100.0.0/24\"\n", "");
+    refused(
+        &text,
+        "[fabric]",
+        0,
+        "the fabric needs an IPv4 prefix, an IPv6 prefix, or both",
+    );
+}
+
+#[test]
+fn ipv6_only_refuses_router_ip_static_mode_and_bfd() {
+    // An IPv4 router address has no prefix to come from.
+    let text = edit(
+        &ipv6_only(),
+        "router_ip6 = \"fd00:100::13\"",
+        "router_ip6 = \"fd00:100::13\"\nrouter_ip = \"10.100.0.13\"",
+    );
+    refused(
+        &text,
+        "\"10.100.0.13\"",
+        0,
+        "router_ip is set but the fabric is IPv6-only",
+    );
+    // Static mode routes IPv4 only.
+    let text = in_static_mode(&ipv6_only(), "prefix6 = \"fd00:100::/64\"");
+    refused(&text, "\"fd00:100::/64\"", 0, "static mode has no IPv6");
+    let out = Test::new().spec(&text).args(["validate"]).run();
+    assert!(
+        out.stderr.contains("for an IPv6-only fabric"),
+        "{}",
+        out.stderr
+    );
+    // BFD sessions would run on link-local addresses tbmesh cannot configure.
+    let text = edit(
+        &ipv6_only(),
+        "csnp_interval = 5",
+        "csnp_interval = 5\nbfd = true",
+    );
+    refused(
+        &text,
+        "bfd = true",
+        0,
+        "bfd = true is not supported on an IPv6-only fabric",
+    );
+    // bfd = false is what it defaults to, and accepted.
+    let text = edit(
+        &ipv6_only(),
+        "csnp_interval = 5",
+        "csnp_interval = 5\nbfd = false",
+    );
+    Test::new().spec(&text).args(["validate"]).run().status(0);
+}
+
+#[test]
+fn ceph_networks_must_be_one_ip_version_with_router_addresses_of_it() {
+    // Public on IPv6, cluster on IPv4: Ceph binds one family.
+    let text = edit(
+        &edit(
+            &reference(),
+            "prefix = \"10.100.0.0/24\"",
+            "prefix = \"10.100.0.0/24\"\nprefix6 = \"fd00:100::/64\"",
+        ),
+        "public_network = \"fabric\"",
+        "public_network = \"fd00:100::/64\"",
+    );
+    refused(
+        &text,
+        "cluster_network = |\"fabric\"",
+        0,
+        "are of different IP versions",
+    );
+    // An IPv4 network on an IPv6-only fabric: no IPv4 address to bind.
+    let text = edit(
+        &edit(
+            &ipv6_only(),
+            "public_network = \"fabric\"",
+            "public_network = \"10.100.0.0/24\"",
+        ),
+        "cluster_network = \"fabric\"",
+        "cluster_network = \"10.100.0.0/24\"",
+    );
+    refused(
+        &text,
+        "public_network = |\"10.100.0.0/24\"",
+        0,
+        "the fabric has no IPv4 router addresses",
+    );
+    // Explicit IPv6 networks on a dual-stack fabric are fine.
+    let text = edit(
+        &edit(
+            &reference(),
+            "prefix = \"10.100.0.0/24\"",
+            "prefix = \"10.100.0.0/24\"\nprefix6 = \"fd00:100::/64\"",
+        ),
+        "public_network = \"fabric\"",
+        "public_network = \"fd00:100::/64\"",
+    );
+    let text = edit(
+        &text,
+        "cluster_network = \"fabric\"",
+        "cluster_network = \"fd00:100::/64\"",
+    );
+    let out = Test::new().spec(&text).args(["validate"]).run();
+    out.status(0);
+    assert!(!out.stderr.contains("not on the fabric"), "{}", out.stderr);
 }

@@ -1,6 +1,6 @@
 //! `tbmesh verify` on the lab: a verified mesh, a cut cable, a deaf port.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -298,27 +298,16 @@ fn verify_names_both_ends_of_a_port_cabled_elsewhere_than_declared() {
     verify_until_ok(&real, Duration::from_secs(60));
 }
 
-/// Issue 11 item 2: a dual-stack mesh on the shared lab. The lab's spec
-/// with `prefix6` is applied (frr mode: `ipv6 router openfabric`, the /128
-/// on lo) and verified, with a DF ping per pair of IPv6 router addresses;
-/// then the lab's own spec is applied back (as every test taking the lab
-/// would do anyway).
-#[test]
-fn dual_stack_mesh_applies_and_verifies_with_ping6() {
-    let lab = shared::lab(Level::Mesh);
-    let text = std::fs::read_to_string(&lab.spec).expect("the lab's spec");
-    let line = "prefix = \"10.100.0.0/24\"\n";
-    assert!(text.contains(line), "{text}");
-    let dual = text.replacen(line, &format!("{line}prefix6 = \"fd00:100::/64\"\n"), 1);
-    let spec = lab.spec.with_file_name("tbmesh-dual.toml");
-    std::fs::write(&spec, dual).expect("write the dual-stack spec");
+/// Write `text` beside the lab's spec as `name`, apply it, wait until it
+/// verifies, and check the DF ping6 matrix: router_ip6 allocated in node
+/// order (n2 ::1, n3 ::2, n4 ::3), every pair answered at full size and
+/// refused one byte over. Returns the spec's path and the verify document.
+fn apply_and_verify_ping6(lab_spec: &Path, name: &str, text: &str) -> (PathBuf, Value) {
+    let spec = lab_spec.with_file_name(name);
+    std::fs::write(&spec, text).expect("write the IPv6 spec");
     apply(&spec);
     let (doc, took) = verify_until_ok(&spec, Duration::from_secs(60));
-    log(&format!(
-        "dual-stack verify took {:.2} s",
-        took.as_secs_f64()
-    ));
-    // router_ip6 allocated in node order: n2 ::1, n3 ::2, n4 ::3.
+    log(&format!("{name}: verify took {:.2} s", took.as_secs_f64()));
     let ip6 = [
         ("n2", "fd00:100::1"),
         ("n3", "fd00:100::2"),
@@ -331,6 +320,22 @@ fn dual_stack_mesh_applies_and_verifies_with_ping6() {
             assert_eq!(c["found"], "65472 B answered, 65473 B refused", "{c:#}");
         }
     }
+    (spec, doc)
+}
+
+/// Issue 11 item 2: a dual-stack mesh on the shared lab. The lab's spec
+/// with `prefix6` is applied (frr mode: `ipv6 router openfabric`, the /128
+/// on lo) and verified, with a DF ping per pair of IPv6 router addresses;
+/// then the lab's own spec is applied back (as every test taking the lab
+/// would do anyway).
+#[test]
+fn dual_stack_mesh_applies_and_verifies_with_ping6() {
+    let lab = shared::lab(Level::Mesh);
+    let text = std::fs::read_to_string(&lab.spec).expect("the lab's spec");
+    let line = "prefix = \"10.100.0.0/24\"\n";
+    assert!(text.contains(line), "{text}");
+    let dual = text.replacen(line, &format!("{line}prefix6 = \"fd00:100::/64\"\n"), 1);
+    apply_and_verify_ping6(&lab.spec, "tbmesh-dual.toml", &dual);
     // On the node: the /128 on lo, and a route to another router's IPv6
     // address learned from OpenFabric.
     assert!(lab
@@ -342,4 +347,50 @@ fn dual_stack_mesh_applies_and_verifies_with_ping6() {
     apply(&lab.spec);
     let (doc, _) = verify_until_ok(&lab.spec, Duration::from_secs(60));
     assert!(checks(&doc, "ping", "n2", "n3 fd00:100::2").is_empty());
+}
+
+/// Issue 11: an IPv6-only mesh (prefix6, no prefix, no router_ip) applied on
+/// the shared lab and verified by its DF ping6 matrix alone; then the lab's
+/// spec applied back (its IPv4 addresses return, the IPv6 ones go).
+#[test]
+fn ipv6_only_mesh_applies_and_verifies_with_ping6_only() {
+    let lab = shared::lab(Level::Mesh);
+    let text = std::fs::read_to_string(&lab.spec).expect("the lab's spec");
+    let line = "prefix = \"10.100.0.0/24\"\n";
+    assert!(text.contains(line), "{text}");
+    let mut v6 = text.replacen(line, "prefix6 = \"fd00:100::/64\"\n", 1);
+    for n in 12..=14 {
+        let ip = format!("router_ip = \"10.100.0.{n}\"\n");
+        assert!(v6.contains(&ip), "{text}");
+        v6 = v6.replacen(&ip, "", 1);
+    }
+    let (_spec, doc) = apply_and_verify_ping6(&lab.spec, "tbmesh-v6only.toml", &v6);
+    // Nothing IPv4 was probed: every ping check is an IPv6 pair, no hop check.
+    let all = doc["checks"].as_array().expect("checks");
+    let pings: Vec<&Value> = all.iter().filter(|c| c["name"] == "ping").collect();
+    assert_eq!(pings.len(), 6, "{doc:#}");
+    assert!(pings.iter().all(|c| c["subject"]
+        .as_str()
+        .is_some_and(|s| s.contains("fd00:100::"))));
+    assert!(!all.iter().any(|c| c["name"] == "hops"), "{doc:#}");
+    // On the node: the /128 on lo and no IPv4 router address left; the route
+    // to another router learned from OpenFabric over IPv6; FRR runs the
+    // fabric with `ipv6 router openfabric` only.
+    let lo = lab.sh("n2", "ip -o addr show dev lo");
+    assert!(lo.contains("fd00:100::1/128"), "{lo}");
+    assert!(!lo.contains("10.100.0."), "{lo}");
+    let route = lab.sh("n2", "ip -6 route show fd00:100::3");
+    assert!(route.contains("proto openfabric"), "{route}");
+    let run = lab.sh("n2", "vtysh -c 'show running-config'");
+    assert!(run.contains(" ipv6 router openfabric tb4"), "{run}");
+    assert!(!run.contains(" ip router openfabric tb4"), "{run}");
+    // Back to the lab's IPv4-only spec.
+    apply(&lab.spec);
+    let (doc, _) = verify_until_ok(&lab.spec, Duration::from_secs(60));
+    assert!(checks(&doc, "ping", "n2", "n3 fd00:100::2").is_empty());
+    let lo = lab.sh("n2", "ip -o addr show dev lo");
+    assert!(
+        lo.contains("10.100.0.12/32") && !lo.contains("fd00:100::"),
+        "{lo}"
+    );
 }

@@ -43,6 +43,13 @@ pub fn run(
     let started = Instant::now();
     let at = SystemTime::now();
     let loaded = specfile::load(spec, printer)?;
+    if loaded.cluster.ipv6_only() {
+        return Err(Fail::bad_input(anyhow!(
+            "{}: bench measures between IPv4 router addresses, and this fabric is IPv6-only (prefix6 without prefix); bench does not support IPv6-only fabrics yet",
+            loaded.path.display()
+        ))
+        .hint("add an IPv4 prefix = \"10.100.0.0/24\" to [fabric] (dual stack) to benchmark the mesh; `tbmesh verify` checks an IPv6-only mesh"));
+    }
     if opts.ceph && loaded.cluster.spec.ceph.is_none() {
         return Err(Fail::bad_input(anyhow!(
             "--ceph: {} has no [ceph] section, so there is no Ceph cluster to benchmark",

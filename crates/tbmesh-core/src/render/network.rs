@@ -143,9 +143,15 @@ fn waited_interfaces(
     i: usize,
     ports: &[(String, Vec<String>)],
 ) -> Vec<(String, Vec<String>)> {
+    // IPv4 only (the scripts check `ip -4`): an IPv6-only fabric's router
+    // interface is waited for to exist.
     let router = (
         c.spec.fabric.router_ifname(),
-        vec![format!("{}/32", c.router_ips[i])],
+        c.router_ips
+            .get(i)
+            .map(|r| format!("{r}/32"))
+            .into_iter()
+            .collect(),
     );
     std::iter::once(router)
         .chain(ports.iter().cloned())

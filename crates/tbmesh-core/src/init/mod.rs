@@ -3,6 +3,7 @@
 //! which port is cabled to which ([`cabling`]), and the commented
 //! tbmesh.toml written from what was found ([`write`]). No I/O here.
 
+pub mod assemble;
 pub mod cabling;
 pub mod naming;
 pub mod probe;

@@ -98,12 +98,12 @@ impl NodeRead {
     }
 
     /// Whole disks to judge for OSDs (lsblk type `disk`: never loop
-    /// devices, partitions or device-mapper volumes).
+    /// devices, partitions, device-mapper volumes or zram).
     pub fn disk_paths(&self) -> Vec<String> {
         self.facts
             .block_devices
             .iter()
-            .filter(|d| d.kind == "disk")
+            .filter(|d| d.kind == "disk" && !d.name.starts_with("zram"))
             .map(|d| d.path.clone())
             .collect()
     }
@@ -431,7 +431,12 @@ pub fn about(name: &str, r: &NodeRead) -> Vec<String> {
         (None, Some(p)) => format!("Ceph {p}"),
         (None, None) => "no Ceph".into(),
     });
-    v.push(format!("{name} ({}): {}", f.hostname, sw.join(", ")));
+    let who = if f.hostname == name {
+        name.to_string()
+    } else {
+        format!("{name} (hostname {})", f.hostname)
+    };
+    v.push(format!("{who}: {}", sw.join(", ")));
     let cores = if f.p_cores.is_empty() {
         format!("{} CPUs", f.cpus)
     } else {
@@ -515,9 +520,12 @@ fn node_out(
             left_out.push((format!("{sname} ({})", c.iface), why));
         }
     }
+    // A disk lsblk lists (from sysfs) without a device node here (a
+    // container sees the host's disks) is not the node's to propose.
     let disks = n
         .disks
         .iter()
+        .filter(|d| d.exists)
         .map(|d| {
             let (rotational, model) = n
                 .read

@@ -269,7 +269,13 @@ fn discover(
         .collect();
     for (n, name) in nodes_probed.iter().zip(&names) {
         for r in &n.seen.restored {
-            printer.note(format!("{name}: put {r} back as it was"));
+            printer.note(match r.split_once(' ') {
+                Some((port, "down")) => {
+                    format!("{name}: {port} put back down (init brought it up to probe it)")
+                }
+                Some((port, _)) => format!("{name}: IPv6 switched back off on {port}"),
+                None => format!("{name}: {r} put back"),
+            });
         }
     }
     let mut command = format!("tbmesh init {}", given.join(" "));
@@ -417,7 +423,7 @@ fn report(nodes: &[NodeProbed], found: &assemble::Found, printer: &Printer, prin
     s.push_str(&t.render());
     let mut d = Table::new(["NODE", "DISK", "SIZE", "SERIAL", "OSD?"]);
     for (n, name) in nodes.iter().zip(&found.names) {
-        for disk in &n.disks {
+        for disk in n.disks.iter().filter(|d| d.exists) {
             let f = disk.findings();
             d.row([
                 name.clone(),

@@ -423,14 +423,15 @@ pub fn about(name: &str, r: &NodeRead) -> Vec<String> {
         Some(p) => format!("FRR {p}"),
         None => "no FRR".into(),
     });
-    sw.push(match (&r.extra.ceph, f.package("ceph-common")) {
-        (Some(c), _) => c
-            .split_whitespace()
-            .nth(2)
-            .map_or_else(|| c.clone(), |v| format!("Ceph {v}")),
-        (None, Some(p)) => format!("Ceph {p}"),
-        (None, None) => "no Ceph".into(),
-    });
+    sw.push(
+        match ["ceph-osd", "ceph-mon", "ceph-common"]
+            .iter()
+            .find_map(|p| f.package(p))
+        {
+            Some(p) => format!("Ceph {p}"),
+            None => "no Ceph".into(),
+        },
+    );
     let who = if f.hostname == name {
         name.to_string()
     } else {

@@ -2,7 +2,8 @@
 //!
 //! 1. [`read_script`]: the facts every command gathers (hostname, kernel,
 //!    packages, interfaces with MAC and PCI address, disks, management
-//!    route) and what only init needs: CPU model, each interface's driver,
+//!    route; Ceph's version from its package) and what only init needs:
+//!    CPU model, each interface's driver,
 //!    disks' rotational flag and model, corosync's cluster and members, the
 //!    node's host key fingerprints.
 //! 2. [`cabling_script`]: for the candidate mesh ports chosen from (1): bring
@@ -26,7 +27,6 @@ echo '{MARK}drivers'; for d in /sys/class/net/*; do drv=$(readlink "$d/device/dr
 echo '{MARK}disks'; lsblk -d -n -r -o NAME,ROTA,MODEL 2>/dev/null
 echo '{MARK}corosync-name'; corosync-cmapctl -g totem.cluster_name 2>/dev/null | sed -n 's/^totem\.cluster_name ([a-z]*) = //p'
 echo '{MARK}corosync-members'; corosync-cmapctl -b nodelist.node 2>/dev/null | sed -n 's/^nodelist\.node\.[0-9]*\.name ([a-z]*) = //p'
-echo '{MARK}ceph'; ceph --version 2>/dev/null | head -n1
 echo '{MARK}hostkeys'; for f in /etc/ssh/ssh_host_*_key.pub; do [ -f "$f" ] && ssh-keygen -l -f "$f" 2>/dev/null; done
 "#
     )
@@ -43,8 +43,6 @@ pub struct Extra {
     pub disks: BTreeMap<String, (bool, String)>,
     pub corosync_name: Option<String>,
     pub corosync_members: Vec<String>,
-    /// `ceph --version`'s first line, when Ceph is installed.
-    pub ceph: Option<String>,
     /// `ssh-keygen -l` lines of the node's own host keys.
     pub host_keys: Vec<String>,
 }
@@ -102,7 +100,6 @@ pub fn parse_extra(out: &str) -> Extra {
             .iter()
             .map(|s| s.trim().to_string())
             .collect(),
-        ceph: first("ceph"),
         host_keys: lines("hostkeys"),
     }
 }
@@ -295,7 +292,6 @@ mod tests {
 @@init disks\nnvme0n1 0 Samsung\\x20SSD\\x20980\nsda 1 ST4000\n\
 @@init corosync-name\nhomelab\n\
 @@init corosync-members\npve1\npve2\n\
-@@init ceph\nceph version 19.2.3 (abc) squid (stable)\n\
 @@init hostkeys\n256 SHA256:abc root@pve1 (ED25519)\n";
         let e = parse_extra(out);
         assert_eq!(e.cpu_model, "13th Gen Intel(R) Core(TM) i9-13900H");
@@ -305,7 +301,6 @@ mod tests {
         assert_eq!(e.disks["sda"], (true, "ST4000".to_string()));
         assert_eq!(e.corosync_name.as_deref(), Some("homelab"));
         assert_eq!(e.corosync_members, vec!["pve1", "pve2"]);
-        assert!(e.ceph.as_deref().is_some_and(|c| c.contains("19.2.3")));
         assert_eq!(e.host_keys.len(), 1);
     }
 
@@ -316,7 +311,6 @@ mod tests {
         );
         assert_eq!(e.corosync_name, None);
         assert!(e.corosync_members.is_empty());
-        assert_eq!(e.ceph, None);
     }
 
     #[test]

@@ -176,7 +176,7 @@ pub fn spec_text(s: &SpecOut) -> String {
             );
         }
         if n.disks.is_empty() {
-            t.push_str("# no disks found (loop devices are never proposed)\n");
+            t.push_str("# no disks found (loop devices and zram are never proposed)\n");
         }
         let devs: Vec<String> = empty.iter().map(|d| q(&d.path)).collect();
         let _ = writeln!(t, "osd_devices = [{}]", devs.join(", "));

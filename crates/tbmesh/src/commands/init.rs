@@ -323,7 +323,6 @@ fn discover(
             "kernel": n.read.facts.kernel,
             "os": n.read.facts.os_pretty,
             "packages": n.read.facts.packages,
-            "ceph": n.read.extra.ceph,
             "cpu_model": n.read.extra.cpu_model,
             "cpus": n.read.facts.cpus,
             "p_cores": n.read.facts.p_cores.len(),
@@ -439,7 +438,11 @@ fn report(nodes: &[NodeProbed], found: &assemble::Found, printer: &Printer, prin
         }
     }
     s.push('\n');
-    s.push_str(&d.render());
+    if nodes.iter().any(|n| n.disks.iter().any(|d| d.exists)) {
+        s.push_str(&d.render());
+    } else {
+        s.push_str("no disks found (loop devices and zram are never proposed)\n");
+    }
     for (n, name) in nodes.iter().zip(&found.names) {
         for (i, why) in &n.left_out {
             s.push_str(&format!("{name}: {i} left out: {why}\n"));

@@ -16,10 +16,6 @@ use tbmesh_core::init::assemble::{self, NodeProbed, NodeRead, Options};
 use tbmesh_core::init::{probe, write};
 use tbmesh_core::{facts, trip, Source};
 
-/// Seconds the cabling probe waits for carrier, link-local addresses and
-/// answers on each node.
-const PROBE_WAIT_SECS: u32 = 10;
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The nodes' management addresses or names (as ssh reaches them), each with an optional :port
@@ -43,6 +39,9 @@ pub struct Args {
     /// Write the spec to stdout instead of a file
     #[arg(long)]
     pub print: bool,
+    /// Seconds the cabling probe waits on each node for carrier, IPv6 link-local addresses and answers (ports without a cable cost this long)
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=120), value_name = "SECS")]
+    pub probe_wait: u32,
     /// The spec file to write
     #[arg(
         short = 'o',
@@ -238,7 +237,7 @@ fn discover(
             &[
                 (
                     "cabling".into(),
-                    probe::cabling_script(&ports, PROBE_WAIT_SECS),
+                    probe::cabling_script(&ports, a.probe_wait),
                 ),
                 (
                     "disks".into(),

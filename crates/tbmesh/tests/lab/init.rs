@@ -198,9 +198,32 @@ pub fn vm_case(lab: &TestLab) {
     let lab_spec = load(&spec_of(lab));
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("tbmesh.toml");
-    let (o, v) = init(lab, &out, &["--driver", "virtio_net"]);
+    // TCG-emulated nodes are slow to bring ports up and answer.
+    let (o, v) = init(lab, &out, &["--driver", "virtio_net", "--probe-wait", "60"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let found = load(&out);
+    // The lab's OSD disks (/dev/disk/by-id/virtio-SERIAL) are proposed,
+    // found empty by their serial; the boot disk is not.
+    for (n, lab_node) in found.nodes().iter().zip(lab_spec.nodes()) {
+        let report = v["nodes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["name"] == n.name.value.as_str()))
+            .expect("the node in the report");
+        let proposed: BTreeSet<String> = n.osd_devices.iter().map(|d| d.value.clone()).collect();
+        let mut want = BTreeSet::new();
+        for d in &lab_node.osd_devices {
+            let serial = d.value.rsplit("virtio-").next().expect("a by-id path");
+            let disk = report["disks"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["serial"] == serial))
+                .unwrap_or_else(|| {
+                    panic!("{}: no disk with serial {serial}: {report:#}", n.name.value)
+                });
+            assert_eq!(disk["empty"], true, "{disk}");
+            want.insert(disk["path"].as_str().expect("path").to_string());
+        }
+        assert_eq!(proposed, want, "{}", n.name.value);
+    }
     let pcis = |c: &Cluster| -> Vec<(String, BTreeSet<String>)> {
         c.nodes()
             .iter()

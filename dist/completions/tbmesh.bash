@@ -805,7 +805,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__init)
-            opts="-o -f -h --user --ssh-config --driver --name --force --print --output --spec --json --accept-new-host-keys --help"
+            opts="-o -f -h --user --ssh-config --driver --name --force --print --probe-wait --output --spec --json --accept-new-host-keys --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -824,6 +824,10 @@ _tbmesh() {
                     return 0
                     ;;
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --probe-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -53,6 +53,7 @@ complete -c tbmesh -n "__fish_tbmesh_using_subcommand init" -l user -d 'The logi
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand init" -l ssh-config -d 'An ssh_config file for ssh (`-F`), also written into the spec\'s [ssh] config' -r -F
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand init" -l driver -d 'Mesh port driver (repeatable): thunderbolt-net, or virtio_net, veth, ... [default: thunderbolt-net]' -r
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand init" -l name -d 'The cluster\'s name [default: corosync\'s cluster name, else "mesh"]' -r
+complete -c tbmesh -n "__fish_tbmesh_using_subcommand init" -l probe-wait -d 'Seconds the cabling probe waits on each node for carrier, IPv6 link-local addresses and answers (ports without a cable cost this long)' -r
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand init" -s o -l output -d 'The spec file to write' -r -F
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand init" -s f -l spec -d 'The cluster spec [default: ./tbmesh.toml]' -r -F
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand init" -l force -d 'Replace the output file if it exists'
@@ -64,6 +65,7 @@ complete -c tbmesh -n "__fish_tbmesh_using_subcommand discover" -l user -d 'The 
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand discover" -l ssh-config -d 'An ssh_config file for ssh (`-F`), also written into the spec\'s [ssh] config' -r -F
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand discover" -l driver -d 'Mesh port driver (repeatable): thunderbolt-net, or virtio_net, veth, ... [default: thunderbolt-net]' -r
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand discover" -l name -d 'The cluster\'s name [default: corosync\'s cluster name, else "mesh"]' -r
+complete -c tbmesh -n "__fish_tbmesh_using_subcommand discover" -l probe-wait -d 'Seconds the cabling probe waits on each node for carrier, IPv6 link-local addresses and answers (ports without a cable cost this long)' -r
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand discover" -s o -l output -d 'The spec file to write' -r -F
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand discover" -s f -l spec -d 'The cluster spec [default: ./tbmesh.toml]' -r -F
 complete -c tbmesh -n "__fish_tbmesh_using_subcommand discover" -l force -d 'Replace the output file if it exists'

@@ -356,4 +356,18 @@ mod tests {
             .message
             .contains("hears n3:en05, but that port hears n4:en06"));
     }
+
+    #[test]
+    fn a_port_behind_a_hub_makes_no_cable_even_when_both_others_claim_it() {
+        // n3:en05 hears n2:en06 and n4:en06; each of those hears n3:en05.
+        let o = vec![
+            obs(0, "en06", &[mac(1, 5)]),
+            obs(1, "en05", &[mac(0, 6), mac(2, 6)]),
+            obs(2, "en06", &[mac(1, 5)]),
+        ];
+        let c = infer(&names(), &o, &known());
+        assert!(c.links.is_empty(), "{:?}", c.links);
+        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+        assert!(c.problems[0].hint.contains("a switch, hub or bridge"));
+    }
 }

@@ -98,13 +98,21 @@ impl NodeRead {
     }
 
     /// Whole disks to judge for OSDs (lsblk type `disk`: never loop
-    /// devices, partitions, device-mapper volumes or zram).
+    /// devices, partitions, device-mapper volumes or zram), by their
+    /// /dev/disk/by-id path where they have one (kernel names may change
+    /// between boots), else by their kernel path.
     pub fn disk_paths(&self) -> Vec<String> {
         self.facts
             .block_devices
             .iter()
             .filter(|d| d.kind == "disk" && !d.name.starts_with("zram"))
-            .map(|d| d.path.clone())
+            .map(|d| {
+                self.extra
+                    .by_id
+                    .get(&d.name)
+                    .and_then(|ids| super::probe::stable_path(ids))
+                    .unwrap_or_else(|| d.path.clone())
+            })
             .collect()
     }
 }
@@ -537,6 +545,7 @@ fn node_out(
                 .unwrap_or_default();
             DiskOut {
                 path: d.path.clone(),
+                kname: d.kname.clone(),
                 size: d.size,
                 serial: d.serial.clone(),
                 model,
@@ -582,7 +591,10 @@ mod tests {
         NodeRead {
             host: format!("10.11.11.{ip}"),
             facts: crate::facts::parse(&facts_out).expect("facts"),
-            extra: Extra::default(),
+            extra: Extra {
+                by_id: [("vdb".to_string(), vec![format!("virtio-osd{k}")])].into(),
+                ..Extra::default()
+            },
         }
     }
 
@@ -603,7 +615,7 @@ mod tests {
         let (candidates, left_out) = r.candidates(&["veth".to_string()]);
         let m = |(n, p): (usize, usize)| Some(format!("02:00:00:00:0{n}:0{p}"));
         let disks = crate::ceph::disks::parse_disks(
-            "@@disk /dev/vda\nkname vda\nsize 19531250\nkind disk\nboot\nchild vda1\nmount /\n@@disk /dev/vdb\nkname vdb\nsize 7812500\nkind disk\nserial osd\n",
+            "@@disk /dev/vda\nkname vda\nsize 19531250\nkind disk\nboot\nchild vda1\nmount /\n@@disk /dev/disk/by-id/virtio-osd\nkname vdb\nsize 7812500\nkind disk\nserial osd\n",
         );
         NodeProbed {
             read: r,
@@ -628,7 +640,11 @@ mod tests {
         // The management veth is left out, not a candidate.
         assert_eq!(nodes[0].candidates.len(), 2);
         assert!(nodes[0].left_out[0].0 == "host0", "{:?}", nodes[0].left_out);
-        assert_eq!(nodes[0].read.disk_paths(), vec!["/dev/vda", "/dev/vdb"]);
+        // By their by-id name where udev gives one.
+        assert_eq!(
+            nodes[0].read.disk_paths(),
+            vec!["/dev/vda", "/dev/disk/by-id/virtio-osd0"]
+        );
         let reads: Vec<NodeRead> = nodes.iter().map(|n| n.read.clone()).collect();
         let names = node_names(&reads).expect("names");
         let found = assemble(
@@ -652,7 +668,16 @@ mod tests {
         let text = super::super::write::spec_text(&found.spec);
         assert!(text.contains("router_interface = \"lo\""), "{text}");
         assert!(text.contains("mode = \"frr\""));
-        assert!(text.contains("osd_devices = [\"/dev/vdb\"]"), "{text}");
+        assert!(
+            text.contains("osd_devices = [\"/dev/disk/by-id/virtio-osd\"]"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "# /dev/disk/by-id/virtio-osd: now /dev/vdb, 4 GB, solid state, serial osd (empty)"
+            ),
+            "{text}"
+        );
         assert!(text.contains("# not /dev/vda: 10 GB, solid state: it holds the root filesystem (boot disk); mounted at /; partitions or volumes: vda1"), "{text}");
         let (c, _) = crate::spec::load(&Source::new("t.toml", text.clone()))
             .unwrap_or_else(|d| panic!("{d:?}\n{text}"));

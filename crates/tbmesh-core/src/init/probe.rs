@@ -25,6 +25,7 @@ pub fn read_script() -> String {
 echo '{MARK}cpumodel'; grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2-
 echo '{MARK}drivers'; for d in /sys/class/net/*; do drv=$(readlink "$d/device/driver" 2>/dev/null); echo "${{d##*/}} ${{drv##*/}}"; done
 echo '{MARK}disks'; lsblk -d -n -r -o NAME,ROTA,MODEL 2>/dev/null
+echo '{MARK}by-id'; for l in /dev/disk/by-id/*; do [ -L "$l" ] && echo "$(basename "$(readlink -f "$l")") ${{l##*/}}"; done
 echo '{MARK}corosync-name'; corosync-cmapctl -g totem.cluster_name 2>/dev/null | sed -n 's/^totem\.cluster_name ([a-z]*) = //p'
 echo '{MARK}corosync-members'; corosync-cmapctl -b nodelist.node 2>/dev/null | sed -n 's/^nodelist\.node\.[0-9]*\.name ([a-z]*) = //p'
 echo '{MARK}hostkeys'; for f in /etc/ssh/ssh_host_*_key.pub; do [ -f "$f" ] && ssh-keygen -l -f "$f" 2>/dev/null; done
@@ -41,6 +42,8 @@ pub struct Extra {
     pub drivers: BTreeMap<String, String>,
     /// Disk name → (rotational, model).
     pub disks: BTreeMap<String, (bool, String)>,
+    /// Kernel name → its /dev/disk/by-id names.
+    pub by_id: BTreeMap<String, Vec<String>>,
     pub corosync_name: Option<String>,
     pub corosync_members: Vec<String>,
     /// `ssh-keygen -l` lines of the node's own host keys.
@@ -95,6 +98,14 @@ pub fn parse_extra(out: &str) -> Extra {
                 Some((name, (rota, unescape_lsblk(w.next().unwrap_or("")))))
             })
             .collect(),
+        by_id: lines("by-id").iter().fold(BTreeMap::new(), |mut m, l| {
+            if let Some((k, id)) = l.trim().split_once(' ') {
+                m.entry(k.to_string())
+                    .or_insert_with(Vec::new)
+                    .push(id.to_string());
+            }
+            m
+        }),
         corosync_name: first("corosync-name"),
         corosync_members: lines("corosync-members")
             .iter()
@@ -102,6 +113,25 @@ pub fn parse_extra(out: &str) -> Extra {
             .collect(),
         host_keys: lines("hostkeys"),
     }
+}
+
+/// The /dev/disk/by-id path to write for a disk: a name that survives
+/// reboots and re-cabling (kernel names like nvme0n1 may swap), made of
+/// the model and serial where udev has one (`nvme-`, `ata-`, `virtio-`,
+/// `scsi-`...), not a partition, not a bare WWN/EUI; the shortest such.
+pub fn stable_path(by_id: &[String]) -> Option<String> {
+    by_id
+        .iter()
+        .filter(|n| {
+            !n.contains("-part")
+                && !n.starts_with("wwn-")
+                && !n.starts_with("nvme-eui.")
+                && !n.starts_with("nvme-nvme.")
+                && !n.starts_with("dm-")
+                && !n.starts_with("lvm-")
+        })
+        .min_by(|a, b| (a.len(), *a).cmp(&(b.len(), *b)))
+        .map(|n| format!("/dev/disk/by-id/{n}"))
 }
 
 /// The second round trip's cabling part for `ports` (names as the node has
@@ -290,6 +320,7 @@ mod tests {
         let out = "@@init cpumodel\n 13th Gen Intel(R) Core(TM) i9-13900H\n\
 @@init drivers\nen05 thunderbolt-net\nlo \nvmbr0 \nenp2s0f0np0 ixgbe\n\
 @@init disks\nnvme0n1 0 Samsung\\x20SSD\\x20980\nsda 1 ST4000\n\
+@@init by-id\nnvme0n1 nvme-eui.0025385\nnvme0n1 nvme-Samsung_SSD_980_S64_1\nnvme0n1 nvme-Samsung_SSD_980_S64\nnvme0n1p1 nvme-Samsung_SSD_980_S64-part1\n\
 @@init corosync-name\nhomelab\n\
 @@init corosync-members\npve1\npve2\n\
 @@init hostkeys\n256 SHA256:abc root@pve1 (ED25519)\n";
@@ -300,6 +331,11 @@ mod tests {
         assert_eq!(e.disks["nvme0n1"], (false, "Samsung SSD 980".to_string()));
         assert_eq!(e.disks["sda"], (true, "ST4000".to_string()));
         assert_eq!(e.corosync_name.as_deref(), Some("homelab"));
+        assert_eq!(
+            stable_path(&e.by_id["nvme0n1"]).as_deref(),
+            Some("/dev/disk/by-id/nvme-Samsung_SSD_980_S64")
+        );
+        assert_eq!(stable_path(&["wwn-0x5000".to_string()]), None);
         assert_eq!(e.corosync_members, vec!["pve1", "pve2"]);
         assert_eq!(e.host_keys.len(), 1);
     }

@@ -17,6 +17,8 @@ pub struct PortOut {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskOut {
     pub path: String,
+    /// The kernel name now (`nvme1n1`).
+    pub kname: String,
     pub size: u64,
     pub serial: Option<String>,
     pub model: String,
@@ -90,7 +92,11 @@ pub fn size_words(bytes: u64) -> String {
 }
 
 fn disk_words(d: &DiskOut) -> String {
-    let mut w = vec![size_words(d.size)];
+    let mut w = vec![];
+    if !d.kname.is_empty() && !d.path.ends_with(&format!("/{}", d.kname)) {
+        w.push(format!("now /dev/{}", d.kname));
+    }
+    w.push(size_words(d.size));
     if !d.model.is_empty() {
         w.push(d.model.clone());
     }
@@ -215,6 +221,7 @@ mod tests {
     fn disk(path: &str, not_empty: &[&str]) -> DiskOut {
         DiskOut {
             path: path.into(),
+            kname: path.rsplit('/').next().unwrap_or("").into(),
             size: 2_000_398_934_016,
             serial: Some("S6XYZ".into()),
             model: "Samsung SSD 990 PRO \"2TB\"".into(),

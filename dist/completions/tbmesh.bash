@@ -28,11 +28,17 @@ _tbmesh() {
             tbmesh,diagram)
                 cmd="tbmesh__subcmd__diagram"
                 ;;
+            tbmesh,discover)
+                cmd="tbmesh__subcmd__init"
+                ;;
             tbmesh,failover-test)
                 cmd="tbmesh__subcmd__failover__subcmd__test"
                 ;;
             tbmesh,help)
                 cmd="tbmesh__subcmd__help"
+                ;;
+            tbmesh,init)
+                cmd="tbmesh__subcmd__init"
                 ;;
             tbmesh,lab)
                 cmd="tbmesh__subcmd__lab"
@@ -87,6 +93,9 @@ _tbmesh() {
                 ;;
             tbmesh__subcmd__help,help)
                 cmd="tbmesh__subcmd__help__subcmd__help"
+                ;;
+            tbmesh__subcmd__help,init)
+                cmd="tbmesh__subcmd__help__subcmd__init"
                 ;;
             tbmesh__subcmd__help,lab)
                 cmd="tbmesh__subcmd__help__subcmd__lab"
@@ -218,7 +227,7 @@ _tbmesh() {
 
     case "${cmd}" in
         tbmesh)
-            opts="-f -h -V --spec --json --accept-new-host-keys --help --version validate render diagram preflight status support-bundle maintenance reboot plan apply verify report bench failover-test rollback lab completions help"
+            opts="-f -h -V --spec --json --accept-new-host-keys --help --version init discover validate render diagram preflight status support-bundle maintenance reboot plan apply verify report bench failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,7 +399,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help)
-            opts="validate render diagram preflight status support-bundle maintenance reboot plan apply verify report bench failover-test rollback lab completions help"
+            opts="init validate render diagram preflight status support-bundle maintenance reboot plan apply verify report bench failover-test rollback lab completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -474,6 +483,20 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -774,6 +797,56 @@ _tbmesh() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tbmesh__subcmd__init)
+            opts="-o -f -h --user --ssh-config --driver --name --force --print --probe-wait --output --spec --json --accept-new-host-keys --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --probe-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

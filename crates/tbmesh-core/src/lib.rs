@@ -11,6 +11,7 @@ pub mod diag;
 pub mod diagram;
 pub mod facts;
 pub mod failover;
+pub mod init;
 pub mod net;
 pub mod plan;
 pub mod preflight;

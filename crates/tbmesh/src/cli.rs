@@ -35,6 +35,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a first tbmesh.toml from the hardware: reads each node (versions, CPU, RAM, disks, management, mesh ports with MAC and PCI path) and finds the cabling by IPv6 neighbour discovery or LLDP (reads hosts; brings down ports up for the probe and back down)
+    #[command(visible_alias = "discover")]
+    Init(crate::commands::init::Args),
     /// Check the spec and print the derived topology and addresses (touches no host)
     Validate,
     /// Write every file tbmesh would install, per node and cluster-wide (touches no host)

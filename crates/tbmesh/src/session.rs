@@ -70,23 +70,7 @@ impl Session {
         which: &[usize],
         f: impl Fn(usize, &dyn Transport) -> T + Sync,
     ) -> Vec<(usize, T)> {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = which
-                .iter()
-                .map(|&i| {
-                    let f = &f;
-                    let t = self.nodes[i].as_ref();
-                    (i, s.spawn(move || f(i, t)))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|(i, h)| match h.join() {
-                    Ok(v) => (i, v),
-                    Err(p) => std::panic::resume_unwind(p),
-                })
-                .collect()
-        })
+        each(&self.nodes, which, f)
     }
 
     pub fn all(&self) -> Vec<usize> {
@@ -159,6 +143,32 @@ impl Session {
             _ => f,
         })
     }
+}
+
+/// Run `f` for every index in `which` of `nodes`, in parallel; results in
+/// order. (Also for transports without a spec: `tbmesh init`.)
+pub fn each<T: Send>(
+    nodes: &[Box<dyn Transport>],
+    which: &[usize],
+    f: impl Fn(usize, &dyn Transport) -> T + Sync,
+) -> Vec<(usize, T)> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = which
+            .iter()
+            .map(|&i| {
+                let f = &f;
+                let t = nodes[i].as_ref();
+                (i, s.spawn(move || f(i, t)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(i, h)| match h.join() {
+                Ok(v) => (i, v),
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
+    })
 }
 
 impl Drop for Session {

@@ -28,11 +28,12 @@ impl Loaded {
     }
 }
 
-/// What to do when there is no spec at all: there is no `tbmesh init` yet
-/// (issue 12), so the way to a first spec is an example edited by hand.
-pub const FIRST_SPEC_HINT: &str = "to write a first spec, copy one of examples/ in tbmesh's source (ms01-3node.toml: 3 nodes with Ceph; \
-static-3node.toml: static routes, no FRR) and change the nodes' hosts, ports (PCI paths) and OSD disks, see docs/spec.md \
-(`tbmesh init`, which would write it from the hardware, is planned, not built)";
+/// What to do when there is no spec at all: `tbmesh init` writes one from
+/// the hardware; an example edited by hand is the other way.
+pub const FIRST_SPEC_HINT: &str = "to write a first spec from the nodes themselves, run `tbmesh init HOST1 HOST2 HOST3` \
+(it reads each node, finds the cabling and writes tbmesh.toml; docs/init.md), or copy one of examples/ in tbmesh's source \
+(ms01-3node.toml: 3 nodes with Ceph; static-3node.toml: static routes, no FRR) and change the nodes' hosts, ports (PCI paths) \
+and OSD disks, see docs/spec.md";
 
 /// Read the spec's text (default `tbmesh.toml`); a missing file is bad input.
 pub fn read(path: Option<&Path>) -> Result<(PathBuf, Source), Fail> {

@@ -10,7 +10,7 @@ mod parse;
 pub mod pve_names;
 mod validate;
 
-pub use host::SSH_PORT;
+pub use host::{parse_host, SSH_PORT};
 pub use model::*;
 pub use parse::parse;
 pub use validate::{load, validate};

@@ -5,6 +5,7 @@ mod bench;
 mod completions;
 mod diagram;
 pub mod failover_test;
+pub mod init;
 mod maintenance;
 mod plan;
 mod preflight;
@@ -76,6 +77,7 @@ pub fn run(cli: Cli, printer: &Printer) -> CmdResult {
             nodes,
             timeout,
         } => reboot::run(spec, &reboot::Options { nodes, timeout }, &host, printer),
+        Command::Init(a) => init::run(&a, &host, printer),
         Command::Validate => validate::run(spec, printer),
         Command::Diagram { format } => diagram::run(spec, format, printer),
         Command::Render { out, pve_version } => render::run(spec, &out, &pve_version, printer),

@@ -6,6 +6,7 @@ mod bench;
 mod diagram;
 mod failover;
 mod generated;
+mod init;
 mod ops;
 mod pve_standin;
 mod render;

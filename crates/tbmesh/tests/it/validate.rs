@@ -1009,9 +1009,9 @@ fn item12_non_utf8_spec_gets_line_and_column() {
 }
 
 /// Without a spec, every command that needs one says how to get a first
-/// one honestly: an example edited by hand (there is no `tbmesh init` yet).
+/// one: `tbmesh init` from the hardware, or an example edited by hand.
 #[test]
-fn no_spec_hints_at_the_examples_and_says_init_is_only_planned() {
+fn no_spec_hints_at_tbmesh_init_and_the_examples() {
     for args in [
         vec!["validate"],
         vec!["plan"],
@@ -1025,8 +1025,8 @@ fn no_spec_hints_at_the_examples_and_says_init_is_only_planned() {
             .stderr_has("hint:")
             .stderr_has("examples/")
             .stderr_has("ms01-3node.toml")
-            .stderr_has("`tbmesh init`")
-            .stderr_has("is planned, not built");
+            .stderr_has("run `tbmesh init HOST1 HOST2 HOST3`");
+        assert!(!out.stderr.contains("planned"), "{args:?}: {}", out.stderr);
         assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
     }
     // A spec that exists but cannot be read is not "missing": no examples hint.

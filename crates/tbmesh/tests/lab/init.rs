@@ -193,7 +193,6 @@ fn init_on_the_container_lab_finds_its_cabling_and_writes_a_spec_that_validates(
 /// first thing after the lab is up): the ports still carry kernel names at
 /// their PCI addresses, driver virtio_net. The spec init writes has the
 /// lab's PCI addresses on every node and its cabling, and validates.
-#[allow(dead_code)] // Called from vm.rs (the lead wires it in).
 pub fn vm_case(lab: &TestLab) {
     let lab_spec = load(&spec_of(lab));
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -63,6 +63,10 @@ fn vm_apply_renames_ports_live_and_at_boot_the_mesh_survives_a_reboot_and_cables
         lab.sh(node, &format!("test -b /dev/disk/by-id/virtio-{node}-osd0"));
     }
 
+    // tbmesh init on the fresh VMs: PCI paths, cabling and OSD disks found
+    // as the lab made them (tests/lab/init.rs).
+    crate::init::vm_case(&lab);
+
     let mut args = vec!["apply"];
     args.extend(MESH);
     run_ok(&spec, &args, 0);

@@ -7,6 +7,7 @@ mod bench;
 mod ceph;
 mod container;
 mod failover;
+mod failover_more;
 mod ops;
 mod package;
 mod pve_sdn;

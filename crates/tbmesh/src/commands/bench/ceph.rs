@@ -35,12 +35,7 @@ pub fn run(session: &Session, run_id: &str, secs: u32, printer: &Printer) -> Res
         .hint("bench makes and deletes its own pool; wait a second and run it again"));
     }
     // From here the pool may exist, and it is ours: the guard deletes it.
-    let mut guard = TempPool {
-        node: node.as_ref(),
-        pool: pool.clone(),
-        fresh: false,
-        cleanup: None,
-    };
+    let mut guard = TempPool::new(node.as_ref(), &pool);
     if !out.ok() {
         return Err(Fail::failure(anyhow!(
             "{}: making the temporary pool {pool}: {}",
@@ -115,12 +110,14 @@ pub fn run(session: &Session, run_id: &str, secs: u32, printer: &Printer) -> Res
 }
 
 /// The run's pool: deleted by [`TempPool::delete`], or on drop if an error
-/// or a panic left the function first.
-struct TempPool<'a> {
+/// or a panic left the function first (also `failover-test --ceph`'s).
+pub(crate) struct TempPool<'a> {
     node: &'a dyn Transport,
     pool: String,
-    fresh: bool,
-    cleanup: Option<Value>,
+    /// Delete over a new connection (after a signal).
+    pub(crate) fresh: bool,
+    /// What [`TempPool::delete`] said, once it ran.
+    pub(crate) cleanup: Option<Value>,
 }
 
 impl Drop for TempPool<'_> {
@@ -134,7 +131,16 @@ impl Drop for TempPool<'_> {
     }
 }
 
-impl TempPool<'_> {
+impl<'a> TempPool<'a> {
+    pub(crate) fn new(node: &'a dyn Transport, pool: &str) -> Self {
+        TempPool {
+            node,
+            pool: pool.to_string(),
+            fresh: false,
+            cleanup: None,
+        }
+    }
+
     fn run(&self, script: &str) -> anyhow::Result<crate::transport::Output> {
         if self.fresh {
             self.node.run_fresh(script)
@@ -146,7 +152,7 @@ impl TempPool<'_> {
     /// Deletes the pool; when the monitors refuse, allows deletion for this
     /// one and puts `mon_allow_pool_delete` back as it was. Says what it
     /// did, and any failure, for the results.
-    fn delete(&self) -> Value {
+    pub(crate) fn delete(&self) -> Value {
         let pool = &self.pool;
         let mut said = json!({"pool_deleted": false, "allow_set": false, "error": null});
         let first = match self.run(&rados::delete_pool(pool)) {

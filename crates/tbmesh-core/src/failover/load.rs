@@ -186,7 +186,10 @@ Min latency(s):         0.001
         );
         let l = parse_load("n4", "p", &out);
         assert_eq!(l.max_latency, Some(65.0));
-        assert!(l.error.expect("error").contains("did not finish within 65 s"));
+        assert!(l
+            .error
+            .expect("error")
+            .contains("did not finish within 65 s"));
         let l = parse_load(
             "n4",
             "p",
@@ -208,6 +211,9 @@ Min latency(s):         0.001
         assert!(s.contains(
             "rados bench -p tbmesh-failover-x \"$chunk\" write -b 4096 -O 4096 -t 4 --no-cleanup"
         ));
-        assert_eq!(pool_name("20261202T021500Z"), "tbmesh-failover-20261202t021500z");
+        assert_eq!(
+            pool_name("20261202T021500Z"),
+            "tbmesh-failover-20261202t021500z"
+        );
     }
 }

@@ -23,7 +23,7 @@ pub fn probe_script(c: &Cluster, i: NodeIdx, secs: u32) -> String {
 }
 
 /// [`probe_script`] towards `targets` only; with `stop`, the pings also
-/// end (as after `-w`, with their summaries) as soon as that file exists
+/// end (with their summaries) as soon as that file exists
 /// on the node, which the script removes when it ends. `secs` then only
 /// bounds a run nobody stops (tbmesh gone).
 pub fn probe_script_to(
@@ -51,13 +51,13 @@ pub fn probe_script_to(
     for (n, ip) in targets.iter().enumerate() {
         let _ = writeln!(
             s,
-            "ping -n -D -i {INTERVAL} -w {secs} -I {} {} >\"$d/{n}\" 2>&1 &\npids=\"$pids $!\"",
+            "timeout -s INT {secs} ping -n -D -i {INTERVAL} -I {} {} >\"$d/{n}\" 2>&1 &\npids=\"$pids $!\"",
             shell_quote(&own),
             shell_quote(ip)
         );
     }
     if let Some(f) = stop {
-        // ping prints its summary on SIGINT as at the end of -w.
+        // timeout passes SIGINT on; ping prints its summary on it.
         let _ = writeln!(
             s,
             "while [ ! -e {f} ] && kill -0 $pids 2>/dev/null; do sleep 0.1; done\nkill -INT $pids 2>/dev/null",
@@ -166,7 +166,13 @@ mod tests {
     fn the_script_pings_every_other_router_from_its_own() {
         let c = lab3();
         let s = probe_script(&c, 1, 17);
-        assert!(s.contains("ping -n -D -i 0.01 -w 17 -I 10.100.0.13 10.100.0.12 >\"$d/0\""));
+        assert!(
+            s.contains("timeout -s INT 17 ping -n -D -i 0.01 -I 10.100.0.13 10.100.0.12 >\"$d/0\"")
+        );
+        assert!(
+            !s.contains(" -w "),
+            "ping's -w ends at the first ICMP error: {s}"
+        );
         assert!(s.contains("-I 10.100.0.13 10.100.0.14 >\"$d/1\""));
         assert!(!s.contains(" 10.100.0.13 >"), "{s}");
         assert!(s.contains("echo '@@probe 10.100.0.14'\ncat \"$d/1\""));
@@ -177,10 +183,18 @@ mod tests {
         let c = lab3();
         // n2 (index 0) towards n3 only: n4 reboots.
         let s = probe_script_to(&c, 0, &[1, 0], 600, Some("/run/x.stop"));
-        assert!(s.contains("-w 600 -I 10.100.0.12 10.100.0.13 >\"$d/0\""), "{s}");
+        assert!(
+            s.contains(
+                "timeout -s INT 600 ping -n -D -i 0.01 -I 10.100.0.12 10.100.0.13 >\"$d/0\""
+            ),
+            "{s}"
+        );
         assert!(!s.contains("10.100.0.14"), "{s}");
         assert!(!s.contains("-I 10.100.0.12 10.100.0.12"), "{s}");
-        assert!(s.contains("while [ ! -e /run/x.stop ] && kill -0 $pids"), "{s}");
+        assert!(
+            s.contains("while [ ! -e /run/x.stop ] && kill -0 $pids"),
+            "{s}"
+        );
         assert!(s.contains("trap 'rm -rf \"$d\" /run/x.stop' EXIT"), "{s}");
         assert!(!probe_script(&c, 0, 5).contains("kill -INT"));
     }

@@ -146,22 +146,29 @@ mod tests {
         assert!((back - 38.0).abs() < 0.015, "{back}");
         // One node never heard from n4 again: not back.
         n3.streams.insert(ip(2), stream(&[(100.0, 103.5)]));
-        assert_eq!(routes_back(&pairs(&c, &[(0, &n2), (1, &n3)], 103.0), "n4"), None);
+        assert_eq!(
+            routes_back(&pairs(&c, &[(0, &n2), (1, &n3)], 103.0), "n4"),
+            None
+        );
     }
 
     #[test]
     fn the_script_says_its_boot_and_time_before_the_reboot() {
         let s = reboot_script();
         let said = s.find("@@at").expect("at");
-        let armed = s.find("systemd-run --quiet --on-active=1 systemctl reboot").expect("armed");
+        let armed = s
+            .find("systemd-run --quiet --on-active=1 systemctl reboot")
+            .expect("armed");
         assert!(said < armed, "{s}");
         assert_eq!(
             parse_reboot("@@boot abc\n@@at 1000.5\n"),
             Ok(("abc".to_string(), 1001.5))
         );
-        assert!(parse_reboot("@@boot abc\n@@failed systemd-run could not arm the reboot\n")
-            .unwrap_err()
-            .contains("systemd-run"));
+        assert!(
+            parse_reboot("@@boot abc\n@@failed systemd-run could not arm the reboot\n")
+                .unwrap_err()
+                .contains("systemd-run")
+        );
         assert!(parse_reboot("").is_err());
     }
 }

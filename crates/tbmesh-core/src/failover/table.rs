@@ -204,7 +204,8 @@ fn reboot_rows(r: &CaseResult, fault: &str, ceph: &str, restored: &str) -> Vec<[
             restored.to_string(),
         ]
     };
-    let max = |v: &[&PairResult], f: fn(&Gaps) -> f64| v.iter().map(|p| f(&p.gaps)).fold(0.0, f64::max);
+    let max =
+        |v: &[&PairResult], f: fn(&Gaps) -> f64| v.iter().map(|p| f(&p.gaps)).fold(0.0, f64::max);
     let to: Vec<&PairResult> = r.pairs.iter().filter(|p| p.to == r.end).collect();
     let others: Vec<&PairResult> = r.pairs.iter().filter(|p| p.to != r.end).collect();
     let mut out = vec![];
@@ -288,7 +289,11 @@ mod tests {
         assert_eq!(rows[2][8], "ok, verify after 3.50 s");
         assert!((r.worst() - 10.3).abs() < 1e-9);
         assert!(r.ok());
-        assert_eq!(r.black_holed().len(), 2, "both directions of the silent cable");
+        assert_eq!(
+            r.black_holed().len(),
+            2,
+            "both directions of the silent cable"
+        );
     }
 
     #[test]
@@ -322,7 +327,10 @@ mod tests {
         assert_eq!(rows[1][2], "2 other pairs");
         assert_eq!(rows[1][4], "0.30 s");
         assert_eq!(rows[1][7], "4.20 s");
-        assert!(r.black_holed().is_empty(), "the node's own outage is no black hole");
+        assert!(
+            r.black_holed().is_empty(),
+            "the node's own outage is no black hole"
+        );
         r.pairs[2].gaps.resumed = None;
         assert_eq!(r.black_holed().len(), 1);
     }

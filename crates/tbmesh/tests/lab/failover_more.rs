@@ -84,7 +84,10 @@ fn failover_test_reboot_measures_the_other_pairs_and_waits_for_the_node_and_ceph
     let cases = doc["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 1, "{doc:#}");
     let c = &cases[0];
-    assert_eq!((c["kind"].as_str(), c["end"].as_str()), (Some("reboot"), Some("n4")));
+    assert_eq!(
+        (c["kind"].as_str(), c["end"].as_str()),
+        (Some("reboot"), Some("n4"))
+    );
     assert_eq!(c["restored"], true, "{c:#}");
     assert_eq!(c["verify_ok"], true, "{c:#}");
     assert!(c["error"].is_null(), "{c:#}");
@@ -119,7 +122,10 @@ fn failover_test_reboot_measures_the_other_pairs_and_waits_for_the_node_and_ceph
         assert!(p["resumed"].is_number(), "{p:#}");
     }
     for p in pairs.iter().filter(|p| p["to"] == "n4") {
-        assert!(p["fault"].as_f64().unwrap_or(0.0) > 0.5, "no outage seen: {p:#}");
+        assert!(
+            p["fault"].as_f64().unwrap_or(0.0) > 0.5,
+            "no outage seen: {p:#}"
+        );
     }
     assert!(doc["black_holed"].as_array().is_some_and(Vec::is_empty));
 

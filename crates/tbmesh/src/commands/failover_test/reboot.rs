@@ -84,16 +84,21 @@ pub(super) fn run_case(
         });
         let mut reboot_at = None;
         if wait(Duration::from_secs(u64::from(LEAD_SECS)), stop) {
-            match t.run(&reboot::reboot_script()).map_err(|e| format!("{e:#}")).and_then(|o| {
-                reboot::parse_reboot(&o.stdout).map_err(|e| format!("{e} {}", o.stderr.trim()))
-            }) {
+            match t
+                .run(&reboot::reboot_script())
+                .map_err(|e| format!("{e:#}"))
+                .and_then(|o| {
+                    reboot::parse_reboot(&o.stdout).map_err(|e| format!("{e} {}", o.stderr.trim()))
+                }) {
                 Err(e) => r.error = Some(format!("{name}: the reboot was not started: {e}")),
                 Ok((old, at)) => {
                     let since = Instant::now();
                     reboot_at = Some(at);
                     t.close();
                     printer.note(format!("{name}: rebooting"));
-                    wait_back(session, node, &old, timeout, since, plan, stop, printer, &mut r);
+                    wait_back(
+                        session, node, &old, timeout, since, plan, stop, printer, &mut r,
+                    );
                 }
             }
         }

@@ -140,8 +140,7 @@ pub(super) fn run_case(
             .iter()
             .filter_map(|(i, p)| p.as_ref().ok().map(|p| (*i, p)))
             .collect();
-        r.pairs = reboot::pairs(c, &ok, at);
-        r.routes_back = reboot::routes_back(&r.pairs, &name);
+        (r.pairs, r.routes_back) = reboot::measure(c, node, &ok, at);
         r.fault_secs = ok.iter().map(|(_, p)| p.end - at).fold(0.0, f64::max);
     }
     if interrupted && r.error.is_none() {

@@ -54,6 +54,25 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// A case not run yet: nothing measured, not restored.
+    pub fn new(link: String, kind: &'static str, end: String, fault_secs: f64) -> Self {
+        CaseResult {
+            link,
+            kind,
+            end,
+            fault_secs,
+            pairs: vec![],
+            ceph_max_latency: None,
+            ceph: None,
+            node_back: None,
+            routes_back: None,
+            restored: false,
+            verify_ok: false,
+            verify_after: None,
+            error: None,
+        }
+    }
+
     /// The longest gap during the fault over every pair.
     pub fn worst(&self) -> f64 {
         self.pairs.iter().map(|p| p.gaps.fault).fold(0.0, f64::max)

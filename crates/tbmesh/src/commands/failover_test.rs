@@ -176,6 +176,13 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
     } else {
         None
     };
+    let cx = Ctx {
+        session: &session,
+        plan: &plan,
+        pool: pool.as_ref(),
+        stop: &stop,
+        printer,
+    };
     let mut results = vec![];
     if let Some(node) = rebooted {
         printer.note(format!(
@@ -185,7 +192,7 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
             args.boot_timeout
         ));
         let unit = fault::unit_name(&run_id, 0);
-        let r = reboot::run_case(&session, node, &unit, &plan, pool.as_ref(), &stop, printer);
+        let r = reboot::run_case(cx, node, &unit);
         printer.note(format!(
             "{} reboot: {}",
             c.node_name(node),
@@ -215,7 +222,7 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
             args.after_secs
         ));
         let unit = fault::unit_name(&run_id, n);
-        let mut r = run_case(&session, f, &unit, &plan, pool.as_ref(), &stop, printer);
+        let mut r = run_case(cx, f, &unit);
         if r.restored && r.error.is_none() && !stop.load(Ordering::SeqCst) {
             printer.note(format!(
                 "[{}/{}] restored; verify until it passes again (at most {} s)",
@@ -381,32 +388,41 @@ fn wait(d: Duration, stop: &AtomicBool) -> bool {
     }
 }
 
+/// What every case runs with.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    session: &'a Session,
+    plan: &'a Plan,
+    /// `--ceph`: the run's pool.
+    pool: Option<&'a ceph::Pool<'a>>,
+    stop: &'a AtomicBool,
+    printer: &'a Printer,
+}
+
+type Parts<'a> = (
+    &'a Session,
+    &'a Plan,
+    Option<&'a ceph::Pool<'a>>,
+    &'a AtomicBool,
+    &'a Printer,
+);
+
+impl<'a> Ctx<'a> {
+    fn parts(self) -> Parts<'a> {
+        (self.session, self.plan, self.pool, self.stop, self.printer)
+    }
+}
+
 /// One fault: probes on every node, the fault in the middle, restore.
-fn run_case(
-    session: &Session,
-    f: &Fault,
-    unit: &str,
-    plan: &Plan,
-    pool: Option<&ceph::Pool>,
-    stop: &AtomicBool,
-    printer: &Printer,
-) -> CaseResult {
+fn run_case(cx: Ctx<'_>, f: &Fault, unit: &str) -> CaseResult {
+    let (session, plan, pool, stop, printer) = cx.parts();
     let c = &session.loaded.cluster;
-    let mut r = CaseResult {
-        link: f.link_label(c),
-        kind: f.kind.as_str(),
-        end: f.end_label(c),
-        fault_secs: f64::from(plan.fault_secs),
-        pairs: vec![],
-        ceph_max_latency: None,
-        ceph: None,
-        node_back: None,
-        routes_back: None,
-        restored: false,
-        verify_ok: false,
-        verify_after: None,
-        error: None,
-    };
+    let mut r = CaseResult::new(
+        f.link_label(c),
+        f.kind.as_str(),
+        f.end_label(c),
+        f64::from(plan.fault_secs),
+    );
     let probe_secs = LEAD_SECS + plan.fault_secs + plan.after_secs + 1;
     let node = session.nodes[f.at().0].as_ref();
     let load_at = ceph::load_node(session.nodes.len(), &[f.node, f.peer], f.at().0);

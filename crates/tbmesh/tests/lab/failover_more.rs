@@ -4,40 +4,27 @@
 //! the JSON and its temporary pool gone after.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::apply::tbmesh;
+use crate::bench::ceph_state;
 use crate::ceph::{wait_clean, wait_healthy};
 use crate::shared::{self, Level};
 use crate::support::log;
 
 /// `tbmesh -f SPEC failover-test ARGS --json`, results kept in `state`.
 fn failover_test(spec: &Path, state: &Path, args: &[&str]) -> (Option<i32>, Value) {
-    let started = Instant::now();
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_tbmesh"))
-        .arg("-f")
-        .arg(spec)
-        .arg("failover-test")
-        .args(args)
-        .arg("--json")
-        .env("XDG_STATE_HOME", state)
-        .stdin(Stdio::null())
-        .output()
-        .expect("running tbmesh");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    log(&format!(
-        "$ tbmesh failover-test {} --json ({:.0} s)\n{stderr}",
-        args.join(" "),
-        started.elapsed().as_secs_f64()
-    ));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "failover-test --json is not one JSON document ({e}):\n{}\n{stderr}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
+    let spec = spec.to_str().expect("a UTF-8 path");
+    let mut all = vec!["-f", spec, "failover-test"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let state = state.to_str().expect("a UTF-8 path");
+    let out = tbmesh(&all, &[("XDG_STATE_HOME", state)]);
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("failover-test --json is not one JSON document: {e}"));
     (out.status.code(), doc)
 }
 
@@ -51,17 +38,6 @@ fn verify_passes(spec: &Path) -> bool {
         .status()
         .expect("verify")
         .success()
-}
-
-/// The pools, and what the monitors and the configuration database say
-/// of mon_allow_pool_delete.
-fn pools_and_allow(lab: &shared::SharedLab) -> (String, String) {
-    let pools = lab.sh("n2", "ceph osd pool ls");
-    let allow = lab.sh(
-        "n2",
-        "ceph config get mon mon_allow_pool_delete; ceph config dump --format json | grep -o '\"name\":\"mon_allow_pool_delete\"[^}]*' ; true",
-    );
-    (pools, allow)
 }
 
 #[test]
@@ -141,7 +117,7 @@ fn failover_test_ceph_reports_the_longest_client_stall_and_deletes_its_pool() {
     let lab = shared::lab(Level::Ceph);
     let spec = lab.spec.clone();
     let state = tempfile::tempdir().expect("a state directory");
-    let before = pools_and_allow(&lab);
+    let before = ceph_state(&lab);
     assert!(!before.0.contains("tbmesh-failover-"), "{}", before.0);
 
     let (status, doc) = failover_test(
@@ -178,5 +154,5 @@ fn failover_test_ceph_reports_the_longest_client_stall_and_deletes_its_pool() {
     assert!(stall > 0.0 && stall >= load["avg_latency"].as_f64().unwrap_or(f64::MAX));
 
     // Nothing left: the same pools, mon_allow_pool_delete as before.
-    assert_eq!(pools_and_allow(&lab), before);
+    assert_eq!(ceph_state(&lab), before);
 }

@@ -23,37 +23,14 @@ pub fn run(session: &Session, run_id: &str, secs: u32, printer: &Printer) -> Res
     let node = &session.nodes[0];
     let pool = rados::pool_name(run_id);
     let started = Instant::now();
-    let out = node
-        .run(&rados::create_pool(&pool))
-        .map_err(Fail::from_host)?;
-    if out.status == rados::EXISTS {
-        return Err(Fail::failure(anyhow!(
-            "{}: {}; nothing was benchmarked",
-            c.node_name(0),
-            out.stderr.trim()
-        ))
-        .hint("bench makes and deletes its own pool; wait a second and run it again"));
-    }
-    // From here the pool may exist, and it is ours: the guard deletes it.
-    let mut guard = TempPool::new(node.as_ref(), &pool);
-    if !out.ok() {
-        return Err(Fail::failure(anyhow!(
-            "{}: making the temporary pool {pool}: {}",
-            c.node_name(0),
-            out.stderr.trim()
-        )));
-    }
-    let size = out
-        .stdout
-        .trim()
-        .trim_start_matches("size:")
-        .trim()
-        .to_string();
-    printer.note(format!(
-        "ceph: temporary pool {pool} (size {size}, {} PGs) on {}",
-        rados::PG_NUM,
-        c.node_name(0)
-    ));
+    let (mut guard, size) = make_pool(
+        session,
+        0,
+        &pool,
+        "nothing was benchmarked",
+        "bench makes and deletes its own pool; wait a second and run it again",
+        printer,
+    )?;
     let mut phases = vec![];
     for phase in rados::PHASES {
         if stop.load(Ordering::SeqCst) {
@@ -97,7 +74,7 @@ pub fn run(session: &Session, run_id: &str, secs: u32, printer: &Printer) -> Res
     Ok(json!({
         "pool": pool,
         "node": c.node_name(0),
-        "size": size.parse::<u64>().ok(),
+        "size": size,
         "pg_num": rados::PG_NUM,
         "object_bytes": rados::OBJECT_BYTES,
         "threads": rados::THREADS,
@@ -107,6 +84,56 @@ pub fn run(session: &Session, run_id: &str, secs: u32, printer: &Printer) -> Res
         "interrupted": interrupted,
         "seconds": started.elapsed().as_secs_f64(),
     }))
+}
+
+/// Makes the temporary `pool` on node `i` (size: the cluster's default);
+/// its guard and its size. Refused, saying `nothing` was done and `hint`,
+/// when the name is taken; the guard deletes whatever a failed creation
+/// left.
+pub(crate) fn make_pool<'a>(
+    session: &'a Session,
+    i: usize,
+    pool: &str,
+    nothing: &str,
+    hint: &str,
+    printer: &Printer,
+) -> Result<(TempPool<'a>, Option<u64>), Fail> {
+    let c = &session.loaded.cluster;
+    let node = session.nodes[i].as_ref();
+    let out = node
+        .run(&rados::create_pool(pool))
+        .map_err(Fail::from_host)?;
+    if out.status == rados::EXISTS {
+        return Err(Fail::failure(anyhow!(
+            "{}: {}; {nothing}",
+            c.node_name(i),
+            out.stderr.trim()
+        ))
+        .hint(hint.to_string()));
+    }
+    // From here the pool may exist, and it is ours: the guard deletes it.
+    let guard = TempPool::new(node, pool);
+    if !out.ok() {
+        return Err(Fail::failure(anyhow!(
+            "{}: making the temporary pool {pool}: {}; {nothing}",
+            c.node_name(i),
+            out.stderr.trim()
+        )));
+    }
+    let size = out
+        .stdout
+        .trim()
+        .trim_start_matches("size:")
+        .trim()
+        .parse::<u64>()
+        .ok();
+    printer.note(format!(
+        "ceph: temporary pool {pool} (size {}, {} PGs) on {}",
+        size.map_or_else(|| "?".into(), |s| s.to_string()),
+        rados::PG_NUM,
+        c.node_name(i)
+    ));
+    Ok((guard, size))
 }
 
 /// The run's pool: deleted by [`TempPool::delete`], or on drop if an error

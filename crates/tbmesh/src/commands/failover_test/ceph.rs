@@ -2,12 +2,11 @@
 //! at the end whatever happens, as `bench --ceph`'s) and the client load
 //! each case runs on it from a node that is not faulted.
 
-use crate::commands::bench::ceph::TempPool;
+use crate::commands::bench::ceph::{make_pool, TempPool};
 use crate::exit::Fail;
 use crate::printer::Printer;
 use crate::session::Session;
 use crate::transport::Transport;
-use anyhow::anyhow;
 use serde_json::{json, Value};
 use std::thread::{Scope, ScopedJoinHandle};
 use tbmesh_core::bench::rados;
@@ -32,43 +31,18 @@ impl<'a> Pool<'a> {
         run_id: &str,
         printer: &Printer,
     ) -> Result<Pool<'a>, Fail> {
-        let c = &session.loaded.cluster;
-        let t = session.nodes[i].as_ref();
         let name = load::pool_name(run_id);
-        let out = t.run(&rados::create_pool(&name)).map_err(Fail::from_host)?;
-        if out.status == rados::EXISTS {
-            return Err(Fail::failure(anyhow!(
-                "{}: {}; nothing was faulted",
-                c.node_name(i),
-                out.stderr.trim()
-            ))
-            .hint("failover-test makes and deletes its own pool; wait a second and run it again"));
-        }
-        // From here the pool may exist, and it is ours: the guard deletes it.
-        let guard = TempPool::new(t, &name);
-        if !out.ok() {
-            return Err(Fail::failure(anyhow!(
-                "{}: making the temporary pool {name}: {}; nothing was faulted",
-                c.node_name(i),
-                out.stderr.trim()
-            )));
-        }
-        let size = out
-            .stdout
-            .trim()
-            .trim_start_matches("size:")
-            .trim()
-            .parse()
-            .ok();
-        printer.note(format!(
-            "ceph: temporary pool {name} (size {}, {} PGs) on {}",
-            size.map_or_else(|| "?".into(), |s: u64| s.to_string()),
-            rados::PG_NUM,
-            c.node_name(i)
-        ));
+        let (guard, size) = make_pool(
+            session,
+            i,
+            &name,
+            "nothing was faulted",
+            "failover-test makes and deletes its own pool; wait a second and run it again",
+            printer,
+        )?;
         Ok(Pool {
             name,
-            node_name: c.node_name(i).to_string(),
+            node_name: session.loaded.cluster.node_name(i).to_string(),
             size,
             guard,
         })

@@ -5,7 +5,7 @@
 //! health and PGs active+clean) to pass, then stops the probes. No safety
 //! timer: a reboot ends by itself.
 
-use super::{ceph, verify_again, wait, Plan, LEAD_SECS};
+use super::{ceph, verify_again, wait, Ctx, Plan, LEAD_SECS};
 use crate::printer::Printer;
 use crate::session::Session;
 use anyhow::anyhow;
@@ -22,32 +22,11 @@ fn stop_file(unit: &str) -> String {
     format!("/run/{unit}.stop")
 }
 
-pub(super) fn run_case(
-    session: &Session,
-    node: NodeIdx,
-    unit: &str,
-    plan: &Plan,
-    pool: Option<&ceph::Pool>,
-    stop: &AtomicBool,
-    printer: &Printer,
-) -> CaseResult {
+pub(super) fn run_case(cx: Ctx<'_>, node: NodeIdx, unit: &str) -> CaseResult {
+    let (session, plan, pool, stop, printer) = cx.parts();
     let c = &session.loaded.cluster;
     let name = c.node_name(node).to_string();
-    let mut r = CaseResult {
-        link: "-".into(),
-        kind: table::REBOOT,
-        end: name.clone(),
-        fault_secs: 0.0,
-        pairs: vec![],
-        ceph_max_latency: None,
-        ceph: None,
-        node_back: None,
-        routes_back: None,
-        restored: false,
-        verify_ok: false,
-        verify_after: None,
-        error: None,
-    };
+    let mut r = CaseResult::new("-".into(), table::REBOOT, name.clone(), 0.0);
     let others: Vec<NodeIdx> = session.all().into_iter().filter(|i| *i != node).collect();
     let all: Vec<NodeIdx> = session.all();
     let timeout = Duration::from_secs(u64::from(plan.boot_timeout));

@@ -357,7 +357,7 @@ _tbmesh() {
             return 0
             ;;
         tbmesh__subcmd__failover__subcmd__test)
-            opts="-f -h --link --kind --fault-secs --max-fault-secs --after-secs --mesh --spec --json --accept-new-host-keys --help"
+            opts="-f -h --link --kind --fault-secs --max-fault-secs --after-secs --mesh --reboot --boot-timeout --ceph --spec --json --accept-new-host-keys --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,6 +380,14 @@ _tbmesh() {
                     return 0
                     ;;
                 --after-secs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reboot)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --boot-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

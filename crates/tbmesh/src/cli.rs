@@ -144,7 +144,9 @@ pub enum Command {
         ceph: bool,
     },
     /// Inject one fault at a time on the fabric's cables (down, one-sided
-    /// silent), measure the longest gap per pair, restore, verify (temporary changes)
+    /// silent) or reboot one node (--reboot), measure the longest gap per
+    /// pair (and with --ceph a client write's longest stall), restore,
+    /// verify (temporary changes)
     FailoverTest(crate::commands::failover_test::Args),
     /// Restore the files an apply changed [default: the newest apply]
     Rollback {

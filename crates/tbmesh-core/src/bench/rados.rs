@@ -16,8 +16,16 @@ pub const THREADS: u32 = 16;
 pub const PG_NUM: u32 = 8;
 /// The phases, in the order they run (seq and rand read what write left).
 pub const PHASES: [&str; 3] = ["write", "seq", "rand"];
-/// The prefix of every temporary pool; nothing else is ever deleted.
+/// The prefix of every temporary pool of `bench`.
 pub const POOL_PREFIX: &str = "tbmesh-bench-";
+/// The prefixes of tbmesh's temporary pools (`bench --ceph`,
+/// `failover-test --ceph`); nothing else is ever deleted.
+pub const TEMP_PREFIXES: [&str; 2] = [POOL_PREFIX, crate::failover::load::POOL_PREFIX];
+
+/// Whether `pool` is one of tbmesh's temporary pools.
+pub fn is_temp_pool(pool: &str) -> bool {
+    TEMP_PREFIXES.iter().any(|p| pool.starts_with(p))
+}
 /// Exit status of [`create_pool`] when the name is taken.
 pub const EXISTS: i32 = 3;
 
@@ -29,8 +37,15 @@ pub fn pool_name(run_id: &str) -> String {
 /// Makes the pool, refusing (exit [`EXISTS`], nothing touched) when a pool
 /// of that name exists. Compression off, so what rados bench writes is
 /// what the OSDs store (its data pattern would compress), autoscaler off
-/// so the PG count stays put during the run; prints the pool's size.
+/// so the PG count stays put during the run, the application tag named
+/// after the prefix (`tbmesh-bench`, `tbmesh-failover`: a pool without one
+/// raises a health warning); prints the pool's size.
 pub fn create_pool(pool: &str) -> String {
+    assert!(is_temp_pool(pool), "not a temporary pool: {pool}");
+    let app = TEMP_PREFIXES
+        .iter()
+        .find(|p| pool.starts_with(*p))
+        .map_or("tbmesh", |p| p.trim_end_matches('-'));
     let p = q(pool);
     format!(
         "set -eu\n\
@@ -38,7 +53,7 @@ pub fn create_pool(pool: &str) -> String {
          out=$(ceph osd pool create {p} {PG_NUM} {PG_NUM} replicated --autoscale-mode=off 2>&1)\n\
          case \"$out\" in *'already exists'*) echo \"pool {pool} exists: not ours, not touched\" >&2; exit {EXISTS};; esac\n\
          ceph osd pool set {p} compression_mode none >/dev/null\n\
-         ceph osd pool application enable {p} tbmesh-bench --yes-i-really-mean-it >/dev/null\n\
+         ceph osd pool application enable {p} {app} --yes-i-really-mean-it >/dev/null\n\
          ceph osd pool get {p} size\n"
     )
 }
@@ -58,9 +73,9 @@ pub fn bench(pool: &str, phase: &str, secs: u32) -> String {
     )
 }
 
-/// Deletes the run's pool (only ever a [`POOL_PREFIX`] name).
+/// Deletes the run's pool (only ever a [`TEMP_PREFIXES`] name).
 pub fn delete_pool(pool: &str) -> String {
-    assert!(pool.starts_with(POOL_PREFIX), "not a bench pool: {pool}");
+    assert!(is_temp_pool(pool), "not a temporary pool: {pool}");
     let p = q(pool);
     format!("ceph osd pool delete {p} {p} --yes-i-really-really-mean-it 2>&1\n")
 }
@@ -241,6 +256,10 @@ mod tests {
         assert_eq!(name, "tbmesh-bench-20261202t021500z");
         assert!(delete_pool(&name).contains("tbmesh-bench-20261202t021500z"));
         assert!(std::panic::catch_unwind(|| delete_pool("rbd")).is_err());
+        assert!(create_pool(&name).contains(" tbmesh-bench --yes-i-really-mean-it"));
+        let f = crate::failover::load::pool_name("20261202T021500Z");
+        assert!(create_pool(&f).contains(" tbmesh-failover --yes-i-really-mean-it"));
+        assert!(delete_pool(&f).contains("delete tbmesh-failover-20261202t021500z"));
         assert!(refused_by_mon("Error EPERM: pool deletion is disabled; you must first set the mon_allow_pool_delete config option to true before you can destroy a pool"));
     }
 }

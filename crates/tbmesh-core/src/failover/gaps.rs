@@ -72,16 +72,7 @@ pub fn measure(replies: &[Echo], w: &Window, interval: f64) -> Gaps {
             after = after.max(g);
         }
     }
-    // During the fault only: the end of the last outage.
-    let mut during = vec![w.fault];
-    during.extend(times.iter().filter(|t| **t > w.fault && **t < w.restore));
-    during.push(w.restore);
-    let last_outage = during.windows(2).rev().find(|p| gap(p[0], p[1]) > OUTAGE);
-    let resumed = match last_outage {
-        None => Some(0.0),
-        Some(p) if p[1] >= w.restore => None,
-        Some(p) => Some(p[1] - w.fault),
-    };
+    let resumed = resumed(&times, w.fault, w.restore, interval, OUTAGE);
     Gaps {
         baseline,
         fault,
@@ -89,6 +80,24 @@ pub fn measure(replies: &[Echo], w: &Window, interval: f64) -> Gaps {
         resumed,
         path_back: path_back(replies, w),
         received: times.len(),
+    }
+}
+
+/// Seconds from `from` until replies flowed for good before `to`: the end
+/// of the last gap longer than `outage` between them; 0 when there was
+/// none; `None` when the last one lasted until `to`. `times` sorted.
+pub fn resumed(times: &[f64], from: f64, to: f64, interval: f64, outage: f64) -> Option<f64> {
+    let mut during = vec![from];
+    during.extend(times.iter().filter(|t| **t > from && **t < to));
+    during.push(to);
+    let last = during
+        .windows(2)
+        .rev()
+        .find(|p| (p[1] - p[0] - interval).max(0.0) > outage);
+    match last {
+        None => Some(0.0),
+        Some(p) if p[1] >= to => None,
+        Some(p) => Some(p[1] - from),
     }
 }
 

@@ -6,11 +6,15 @@
 //! - [`fault`]: the fault scripts, each armed with a node-side timer;
 //! - [`probe`]: the probe script and the parser of its output;
 //! - [`gaps`]: the longest gap of a probe stream, per phase of a case;
+//! - [`load`]: the Ceph client load of `--ceph` and what it saw;
+//! - [`reboot`]: the `--reboot NODE` case's script and figures;
 //! - [`table`]: the result of a case, its rows in the table.
 
 pub mod fault;
 pub mod gaps;
+pub mod load;
 pub mod probe;
+pub mod reboot;
 pub mod table;
 
 use crate::topology::NodeIdx;

@@ -18,23 +18,50 @@ pub const INTERVAL: f64 = 0.01;
 /// `@@start <time>`, `@@end <time>` and one `@@probe <address>` section of
 /// ping's output per address (replies timestamped with `-D`).
 pub fn probe_script(c: &Cluster, i: NodeIdx, secs: u32) -> String {
+    let targets: Vec<NodeIdx> = (0..c.router_ips.len()).filter(|j| *j != i).collect();
+    probe_script_to(c, i, &targets, secs, None)
+}
+
+/// [`probe_script`] towards `targets` only; with `stop`, the pings also
+/// end (with their summaries) as soon as that file exists
+/// on the node, which the script removes when it ends. `secs` then only
+/// bounds a run nobody stops (tbmesh gone).
+pub fn probe_script_to(
+    c: &Cluster,
+    i: NodeIdx,
+    targets: &[NodeIdx],
+    secs: u32,
+    stop: Option<&str>,
+) -> String {
     let own = c.router_ips[i].to_string();
-    let mut s = String::from(
-        "export LC_ALL=C\nd=$(mktemp -d) || exit 1\ntrap 'rm -rf \"$d\"' EXIT\nstart=$(date +%s.%N)\n",
-    );
-    let targets: Vec<String> = c
-        .router_ips
+    let mut s = String::from("export LC_ALL=C\nd=$(mktemp -d) || exit 1\n");
+    match stop {
+        Some(f) => {
+            let f = shell_quote(f);
+            let _ = writeln!(s, "trap 'rm -rf \"$d\" {f}' EXIT");
+        }
+        None => s.push_str("trap 'rm -rf \"$d\"' EXIT\n"),
+    }
+    s.push_str("start=$(date +%s.%N)\npids=\n");
+    let targets: Vec<String> = targets
         .iter()
-        .enumerate()
-        .filter(|(j, _)| *j != i)
-        .map(|(_, ip)| ip.to_string())
+        .filter(|j| **j != i)
+        .map(|j| c.router_ips[*j].to_string())
         .collect();
     for (n, ip) in targets.iter().enumerate() {
         let _ = writeln!(
             s,
-            "ping -n -D -i {INTERVAL} -w {secs} -I {} {} >\"$d/{n}\" 2>&1 &",
+            "timeout -s INT {secs} ping -n -D -i {INTERVAL} -I {} {} >\"$d/{n}\" 2>&1 &\npids=\"$pids $!\"",
             shell_quote(&own),
             shell_quote(ip)
+        );
+    }
+    if let Some(f) = stop {
+        // timeout passes SIGINT on; ping prints its summary on it.
+        let _ = writeln!(
+            s,
+            "while [ ! -e {f} ] && kill -0 $pids 2>/dev/null; do sleep 0.1; done\nkill -INT $pids 2>/dev/null",
+            f = shell_quote(f)
         );
     }
     s.push_str("wait\nend=$(date +%s.%N)\necho \"@@start $start\"\necho \"@@end $end\"\n");
@@ -139,10 +166,37 @@ mod tests {
     fn the_script_pings_every_other_router_from_its_own() {
         let c = lab3();
         let s = probe_script(&c, 1, 17);
-        assert!(s.contains("ping -n -D -i 0.01 -w 17 -I 10.100.0.13 10.100.0.12 >\"$d/0\""));
+        assert!(
+            s.contains("timeout -s INT 17 ping -n -D -i 0.01 -I 10.100.0.13 10.100.0.12 >\"$d/0\"")
+        );
+        assert!(
+            !s.contains(" -w "),
+            "ping's -w ends at the first ICMP error: {s}"
+        );
         assert!(s.contains("-I 10.100.0.13 10.100.0.14 >\"$d/1\""));
         assert!(!s.contains(" 10.100.0.13 >"), "{s}");
         assert!(s.contains("echo '@@probe 10.100.0.14'\ncat \"$d/1\""));
+    }
+
+    #[test]
+    fn a_stoppable_run_pings_only_its_targets_and_ends_on_the_stop_file() {
+        let c = lab3();
+        // n2 (index 0) towards n3 only: n4 reboots.
+        let s = probe_script_to(&c, 0, &[1, 0], 600, Some("/run/x.stop"));
+        assert!(
+            s.contains(
+                "timeout -s INT 600 ping -n -D -i 0.01 -I 10.100.0.12 10.100.0.13 >\"$d/0\""
+            ),
+            "{s}"
+        );
+        assert!(!s.contains("10.100.0.14"), "{s}");
+        assert!(!s.contains("-I 10.100.0.12 10.100.0.12"), "{s}");
+        assert!(
+            s.contains("while [ ! -e /run/x.stop ] && kill -0 $pids"),
+            "{s}"
+        );
+        assert!(s.contains("trap 'rm -rf \"$d\" /run/x.stop' EXIT"), "{s}");
+        assert!(!probe_script(&c, 0, 5).contains("kill -INT"));
     }
 
     /// n2 pinging n3 and n4, line formats as the lab's ping (iputils

@@ -8,6 +8,13 @@
 //! `--max-fault-secs` whatever happens to tbmesh; Ctrl-C removes the fault
 //! before tbmesh exits. The scripts and the arithmetic are in
 //! tbmesh_core::failover.
+//!
+//! `--reboot NODE` (in [`reboot`]) reboots one node instead, while the
+//! others probe; `--ceph` (in [`ceph`]) runs a Ceph client load on a
+//! temporary pool during each case.
+
+mod ceph;
+mod reboot;
 
 use crate::commands::verify;
 use crate::exit::{CmdResult, ExitStatus, Fail};
@@ -28,7 +35,7 @@ use tbmesh_core::failover::{faults, Fault, FaultKind};
 use tbmesh_core::Cluster;
 
 /// Seconds of probing before a fault: the baseline (and ssh start-up).
-const LEAD_SECS: u32 = 3;
+pub(crate) const LEAD_SECS: u32 = 3;
 /// How long verify may take to pass again after a restore.
 const VERIFY_WITHIN: Duration = Duration::from_secs(90);
 
@@ -60,6 +67,19 @@ pub struct Args {
     /// before and after each fault when the spec has [ceph])
     #[arg(long)]
     pub mesh: bool,
+    /// Instead of cable faults: reboot NODE (a clean `systemctl reboot`)
+    /// while the other nodes probe; wait until it is back and verified
+    #[arg(long, value_name = "NODE", conflicts_with_all = ["link", "kinds", "fault_secs", "max_fault_secs", "after_secs"])]
+    pub reboot: Option<String>,
+    /// With --reboot: seconds the node may take to answer ssh again, and
+    /// then verify (and PGs active+clean) to pass
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u32).range(10..=3600), value_name = "SECS")]
+    pub boot_timeout: u32,
+    /// Also a Ceph client load during each case (rados bench writes of 4 KiB
+    /// on a temporary pool, from a node that is not faulted): the longest
+    /// stall per case
+    #[arg(long)]
+    pub ceph: bool,
 }
 
 pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Printer) -> CmdResult {
@@ -100,9 +120,33 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
             })
             .collect()
     };
-    let list = faults(c, only, &kinds).map_err(|e| {
-        Fail::bad_input(anyhow!("--link: {e}")).hint("name one end of a cable of [fabric] links")
-    })?;
+    if args.ceph && c.spec.ceph.is_none() {
+        return Err(Fail::bad_input(anyhow!(
+            "--ceph: the spec has no [ceph] section, so there is no Ceph to load"
+        ))
+        .hint("run without --ceph, or add [ceph] to the spec and `tbmesh apply` it first"));
+    }
+    let rebooted = match &args.reboot {
+        None => None,
+        Some(n) => Some(c.node_idx(n).ok_or_else(|| {
+            let names: Vec<&str> = c.nodes().iter().map(|n| n.name.value.as_str()).collect();
+            Fail::bad_input(anyhow!("--reboot {n}: no node {n:?} in the spec"))
+                .hint(format!("name one node of the spec: {}", names.join(", ")))
+        })?),
+    };
+    if rebooted.is_some() && c.nodes().len() < 2 {
+        return Err(Fail::bad_input(anyhow!(
+            "--reboot needs at least two nodes: the others probe while it reboots"
+        )));
+    }
+    let list = if rebooted.is_some() {
+        vec![]
+    } else {
+        faults(c, only, &kinds).map_err(|e| {
+            Fail::bad_input(anyhow!("--link: {e}"))
+                .hint("name one end of a cable of [fabric] links")
+        })?
+    };
     let stop = crate::signals::stop_flag()?;
     let session = Session::open(loaded, host)?;
     let c = &session.loaded.cluster;
@@ -126,8 +170,51 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
         fault_secs,
         max_fault_secs: args.max_fault_secs,
         after_secs: args.after_secs,
+        boot_timeout: args.boot_timeout,
+        mesh_only,
+    };
+    // --ceph: the run's pool, on a node that is not rebooted; deleted when
+    // the guard is (also on an error or a panic), or below.
+    let pool_node = (0..session.nodes.len())
+        .find(|i| Some(*i) != rebooted)
+        .unwrap_or(0);
+    let mut pool = if args.ceph {
+        Some(ceph::Pool::create(&session, pool_node, &run_id, printer)?)
+    } else {
+        None
+    };
+    let cx = Ctx {
+        session: &session,
+        plan: &plan,
+        pool: pool.as_ref(),
+        stop: &stop,
+        printer,
     };
     let mut results = vec![];
+    if let Some(node) = rebooted {
+        printer.note(format!(
+            "{} reboot: probing from the other nodes{}; the node may take {} s to come back, and verify as long again",
+            c.node_name(node),
+            if pool.is_some() { " with a Ceph load" } else { "" },
+            args.boot_timeout
+        ));
+        let unit = fault::unit_name(&run_id, 0);
+        let r = reboot::run_case(cx, node, &unit);
+        printer.note(format!(
+            "{} reboot: {}",
+            c.node_name(node),
+            match &r.error {
+                Some(e) => e.clone(),
+                None => format!(
+                    "back after {}, routes back after {}, verify passed {} later",
+                    opt_secs(r.node_back),
+                    opt_secs(r.routes_back),
+                    opt_secs(r.verify_after)
+                ),
+            }
+        ));
+        results.push(r);
+    }
     for (n, f) in list.iter().enumerate() {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -142,7 +229,7 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
             args.after_secs
         ));
         let unit = fault::unit_name(&run_id, n);
-        let mut r = run_case(&session, f, &unit, &plan, &stop, printer);
+        let mut r = run_case(cx, f, &unit);
         if r.restored && r.error.is_none() && !stop.load(Ordering::SeqCst) {
             printer.note(format!(
                 "[{}/{}] restored; verify until it passes again (at most {} s)",
@@ -150,7 +237,7 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
                 list.len(),
                 VERIFY_WITHIN.as_secs()
             ));
-            let (ok, after) = verify_again(&session, mesh_only, &stop, printer);
+            let (ok, after) = verify_again(&session, mesh_only, VERIFY_WITHIN, &stop, printer);
             r.verify_ok = ok;
             r.verify_after = after;
         }
@@ -174,17 +261,22 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
         }
     }
     let interrupted = stop.load(Ordering::SeqCst);
+    let ceph_doc = pool.as_mut().map(|p| p.delete(interrupted, printer));
+    drop(pool);
     let black_holed: Vec<String> = results
         .iter()
         .flat_map(|r| {
-            r.pairs
-                .iter()
-                .filter(|p| p.on_link && p.gaps.resumed.is_none())
+            r.black_holed()
+                .into_iter()
                 .map(move |p| format!("{} {} ({} > {})", r.end, r.kind, p.from, p.to))
         })
         .collect();
+    let pool_deleted = ceph_doc
+        .as_ref()
+        .is_none_or(|d| d["cleanup"]["pool_deleted"] == true);
     let ok = !interrupted
-        && results.len() == list.len()
+        && pool_deleted
+        && results.len() == list.len().max(usize::from(rebooted.is_some()))
         && results.iter().all(CaseResult::ok)
         && black_holed.is_empty();
     let doc = json!({
@@ -197,6 +289,9 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
         "fault_secs": fault_secs,
         "max_fault_secs": args.max_fault_secs,
         "after_secs": args.after_secs,
+        "reboot": args.reboot,
+        "boot_timeout": rebooted.map(|_| args.boot_timeout),
+        "ceph": ceph_doc,
         "black_holed": black_holed,
         "cases": results,
     });
@@ -233,10 +328,17 @@ pub fn run(spec: Option<&Path>, args: &Args, host: &HostOptions, printer: &Print
     })
 }
 
-struct Plan {
+pub(crate) struct Plan {
     fault_secs: u32,
     max_fault_secs: u32,
     after_secs: u32,
+    /// --reboot: bound of the wait for the node, and of verify after.
+    boot_timeout: u32,
+    mesh_only: bool,
+}
+
+fn opt_secs(s: Option<f64>) -> String {
+    s.map_or_else(|| "-".into(), |s| format!("{s:.1} s"))
 }
 
 /// Refuse (nothing faulted) if any end of a cable to be faulted carries
@@ -293,31 +395,54 @@ fn wait(d: Duration, stop: &AtomicBool) -> bool {
     }
 }
 
+/// What every case runs with.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx<'a> {
+    session: &'a Session,
+    plan: &'a Plan,
+    /// `--ceph`: the run's pool.
+    pool: Option<&'a ceph::Pool<'a>>,
+    stop: &'a AtomicBool,
+    printer: &'a Printer,
+}
+
+type Parts<'a> = (
+    &'a Session,
+    &'a Plan,
+    Option<&'a ceph::Pool<'a>>,
+    &'a AtomicBool,
+    &'a Printer,
+);
+
+impl<'a> Ctx<'a> {
+    fn parts(self) -> Parts<'a> {
+        (self.session, self.plan, self.pool, self.stop, self.printer)
+    }
+}
+
 /// One fault: probes on every node, the fault in the middle, restore.
-fn run_case(
-    session: &Session,
-    f: &Fault,
-    unit: &str,
-    plan: &Plan,
-    stop: &AtomicBool,
-    printer: &Printer,
-) -> CaseResult {
+fn run_case(cx: Ctx<'_>, f: &Fault, unit: &str) -> CaseResult {
+    let (session, plan, pool, stop, printer) = cx.parts();
     let c = &session.loaded.cluster;
-    let mut r = CaseResult {
-        link: f.link_label(c),
-        kind: f.kind.as_str(),
-        end: f.end_label(c),
-        fault_secs: f64::from(plan.fault_secs),
-        pairs: vec![],
-        ceph_max_latency: None,
-        restored: false,
-        verify_ok: false,
-        verify_after: None,
-        error: None,
-    };
+    let mut r = CaseResult::new(
+        f.link_label(c),
+        f.kind.as_str(),
+        f.end_label(c),
+        f64::from(plan.fault_secs),
+    );
     let probe_secs = LEAD_SECS + plan.fault_secs + plan.after_secs + 1;
     let node = session.nodes[f.at().0].as_ref();
-    let (probes, fault_at, restore) = std::thread::scope(|s| {
+    let load_at = ceph::load_node(session.nodes.len(), &[f.node, f.peer], f.at().0);
+    let (probes, fault_at, restore, ceph_load) = std::thread::scope(|s| {
+        let load = pool.map(|p| {
+            ceph::start_load(
+                s,
+                session.nodes[load_at].as_ref(),
+                p,
+                probe_secs - 1,
+                &ceph::load_stop_file(unit),
+            )
+        });
         let handles: Vec<_> = session
             .all()
             .into_iter()
@@ -348,6 +473,9 @@ fn run_case(
                 }
             }
         }
+        if stop.load(Ordering::SeqCst) && load.is_some() {
+            ceph::stop_load(session.nodes[load_at].as_ref(), unit);
+        }
         let probes: Vec<anyhow::Result<NodeProbes>> = handles
             .into_iter()
             .map(|h| {
@@ -355,8 +483,10 @@ fn run_case(
                     .unwrap_or_else(|_| Err(anyhow!("the prober thread panicked")))
             })
             .collect();
-        (probes, fault_at, restore)
+        let ceph_load = load.map(ceph::join_load);
+        (probes, fault_at, restore, ceph_load)
     });
+    ceph::record(&mut r, ceph_load, stop.load(Ordering::SeqCst));
     match restore {
         Some(Ok(said)) => {
             r.restored = said.gone == Some(true);
@@ -465,10 +595,11 @@ fn pairs(
     v
 }
 
-/// Verify until it passes, at most [`VERIFY_WITHIN`]: (passed, seconds).
+/// Verify until it passes, at most `within`: (passed, seconds).
 fn verify_again(
     session: &Session,
     mesh_only: bool,
+    within: Duration,
     stop: &AtomicBool,
     printer: &Printer,
 ) -> (bool, Option<f64>) {
@@ -476,14 +607,14 @@ fn verify_again(
     loop {
         match verify::check(session, mesh_only, printer) {
             Ok(r) if r.ok() => return (true, Some(started.elapsed().as_secs_f64())),
-            Ok(r) if started.elapsed() >= VERIFY_WITHIN => {
+            Ok(r) if started.elapsed() >= within => {
                 printer.text(verify::report_text(&r, true));
                 return (false, None);
             }
             Ok(_) => {}
             Err(e) => {
                 printer.note(format!("verify: {:#}", e.error));
-                if started.elapsed() >= VERIFY_WITHIN {
+                if started.elapsed() >= within {
                     return (false, None);
                 }
             }

@@ -38,3 +38,35 @@ fn a_fault_must_end_well_before_the_node_timer() {
         "hint: use --fault-secs 7 or less",
     );
 }
+
+#[test]
+fn reboot_names_a_node_of_the_spec_and_takes_no_cable_flags() {
+    refused(
+        &["--reboot", "n9"],
+        "error: --reboot n9: no node \"n9\" in the spec",
+    );
+    refused(
+        &["--reboot", "n9"],
+        "hint: name one node of the spec: n2, n3, n4",
+    );
+    refused(
+        &["--reboot", "n3", "--link", "n2:en05"],
+        "cannot be used with",
+    );
+    refused(
+        &["--reboot", "n3", "--fault-secs", "5"],
+        "cannot be used with",
+    );
+}
+
+#[test]
+fn ceph_load_needs_ceph_in_the_spec() {
+    let out = Test::new()
+        .spec(example("static-3node.toml"))
+        .args(["failover-test", "--ceph"])
+        .run();
+    out.status(2)
+        .stderr_has("error: --ceph: the spec has no [ceph] section")
+        .stderr_has("hint: run without --ceph, or add [ceph] to the spec");
+    assert!(!out.stderr.contains("verify first"), "{}", out.stderr);
+}

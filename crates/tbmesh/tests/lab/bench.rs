@@ -118,7 +118,7 @@ fn bench_measures_every_cable_direction_and_pair_leaves_nothing_and_refuses_a_br
 
 /// The pools, and mon_allow_pool_delete as the monitors and the
 /// configuration database have it.
-fn ceph_state(lab: &shared::SharedLab) -> (String, String) {
+pub fn ceph_state(lab: &shared::SharedLab) -> (String, String) {
     let pools = lab.sh("n2", "ceph osd pool ls");
     let allow = lab.sh(
         "n2",

@@ -7,6 +7,7 @@ mod bench;
 mod ceph;
 mod container;
 mod failover;
+mod failover_more;
 mod init;
 mod ops;
 mod package;

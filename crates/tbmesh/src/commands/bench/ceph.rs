@@ -23,42 +23,14 @@ pub fn run(session: &Session, run_id: &str, secs: u32, printer: &Printer) -> Res
     let node = &session.nodes[0];
     let pool = rados::pool_name(run_id);
     let started = Instant::now();
-    let out = node
-        .run(&rados::create_pool(&pool))
-        .map_err(Fail::from_host)?;
-    if out.status == rados::EXISTS {
-        return Err(Fail::failure(anyhow!(
-            "{}: {}; nothing was benchmarked",
-            c.node_name(0),
-            out.stderr.trim()
-        ))
-        .hint("bench makes and deletes its own pool; wait a second and run it again"));
-    }
-    // From here the pool may exist, and it is ours: the guard deletes it.
-    let mut guard = TempPool {
-        node: node.as_ref(),
-        pool: pool.clone(),
-        fresh: false,
-        cleanup: None,
-    };
-    if !out.ok() {
-        return Err(Fail::failure(anyhow!(
-            "{}: making the temporary pool {pool}: {}",
-            c.node_name(0),
-            out.stderr.trim()
-        )));
-    }
-    let size = out
-        .stdout
-        .trim()
-        .trim_start_matches("size:")
-        .trim()
-        .to_string();
-    printer.note(format!(
-        "ceph: temporary pool {pool} (size {size}, {} PGs) on {}",
-        rados::PG_NUM,
-        c.node_name(0)
-    ));
+    let (mut guard, size) = make_pool(
+        session,
+        0,
+        &pool,
+        "nothing was benchmarked",
+        "bench makes and deletes its own pool; wait a second and run it again",
+        printer,
+    )?;
     let mut phases = vec![];
     for phase in rados::PHASES {
         if stop.load(Ordering::SeqCst) {
@@ -102,7 +74,7 @@ pub fn run(session: &Session, run_id: &str, secs: u32, printer: &Printer) -> Res
     Ok(json!({
         "pool": pool,
         "node": c.node_name(0),
-        "size": size.parse::<u64>().ok(),
+        "size": size,
         "pg_num": rados::PG_NUM,
         "object_bytes": rados::OBJECT_BYTES,
         "threads": rados::THREADS,
@@ -114,13 +86,65 @@ pub fn run(session: &Session, run_id: &str, secs: u32, printer: &Printer) -> Res
     }))
 }
 
+/// Makes the temporary `pool` on node `i` (size: the cluster's default);
+/// its guard and its size. Refused, saying `nothing` was done and `hint`,
+/// when the name is taken; the guard deletes whatever a failed creation
+/// left.
+pub(crate) fn make_pool<'a>(
+    session: &'a Session,
+    i: usize,
+    pool: &str,
+    nothing: &str,
+    hint: &str,
+    printer: &Printer,
+) -> Result<(TempPool<'a>, Option<u64>), Fail> {
+    let c = &session.loaded.cluster;
+    let node = session.nodes[i].as_ref();
+    let out = node
+        .run(&rados::create_pool(pool))
+        .map_err(Fail::from_host)?;
+    if out.status == rados::EXISTS {
+        return Err(Fail::failure(anyhow!(
+            "{}: {}; {nothing}",
+            c.node_name(i),
+            out.stderr.trim()
+        ))
+        .hint(hint.to_string()));
+    }
+    // From here the pool may exist, and it is ours: the guard deletes it.
+    let guard = TempPool::new(node, pool);
+    if !out.ok() {
+        return Err(Fail::failure(anyhow!(
+            "{}: making the temporary pool {pool}: {}; {nothing}",
+            c.node_name(i),
+            out.stderr.trim()
+        )));
+    }
+    let size = out
+        .stdout
+        .trim()
+        .trim_start_matches("size:")
+        .trim()
+        .parse::<u64>()
+        .ok();
+    printer.note(format!(
+        "ceph: temporary pool {pool} (size {}, {} PGs) on {}",
+        size.map_or_else(|| "?".into(), |s| s.to_string()),
+        rados::PG_NUM,
+        c.node_name(i)
+    ));
+    Ok((guard, size))
+}
+
 /// The run's pool: deleted by [`TempPool::delete`], or on drop if an error
-/// or a panic left the function first.
-struct TempPool<'a> {
+/// or a panic left the function first (also `failover-test --ceph`'s).
+pub(crate) struct TempPool<'a> {
     node: &'a dyn Transport,
     pool: String,
-    fresh: bool,
-    cleanup: Option<Value>,
+    /// Delete over a new connection (after a signal).
+    pub(crate) fresh: bool,
+    /// What [`TempPool::delete`] said, once it ran.
+    pub(crate) cleanup: Option<Value>,
 }
 
 impl Drop for TempPool<'_> {
@@ -134,7 +158,16 @@ impl Drop for TempPool<'_> {
     }
 }
 
-impl TempPool<'_> {
+impl<'a> TempPool<'a> {
+    pub(crate) fn new(node: &'a dyn Transport, pool: &str) -> Self {
+        TempPool {
+            node,
+            pool: pool.to_string(),
+            fresh: false,
+            cleanup: None,
+        }
+    }
+
     fn run(&self, script: &str) -> anyhow::Result<crate::transport::Output> {
         if self.fresh {
             self.node.run_fresh(script)
@@ -146,7 +179,7 @@ impl TempPool<'_> {
     /// Deletes the pool; when the monitors refuse, allows deletion for this
     /// one and puts `mon_allow_pool_delete` back as it was. Says what it
     /// did, and any failure, for the results.
-    fn delete(&self) -> Value {
+    pub(crate) fn delete(&self) -> Value {
         let pool = &self.pool;
         let mut said = json!({"pool_deleted": false, "allow_set": false, "error": null});
         let first = match self.run(&rados::delete_pool(pool)) {

@@ -5,7 +5,7 @@
 //! and stopped by systemd if tbmesh is interrupted or loses its connection.
 //! With `--ceph`, rados bench on a temporary pool (ceph.rs).
 
-mod ceph;
+pub(crate) mod ceph;
 
 use crate::commands::verify;
 use crate::exit::{CmdResult, ExitStatus, Fail};

@@ -681,7 +681,15 @@ mod tests {
         assert!(text.contains("# not /dev/vda: 10 GB, solid state: it holds the root filesystem (boot disk); mounted at /; partitions or volumes: vda1"), "{text}");
         let (c, _) = crate::spec::load(&Source::new("t.toml", text.clone()))
             .unwrap_or_else(|d| panic!("{d:?}\n{text}"));
-        assert_eq!(c.spec.fabric.prefix.as_ref().expect("an IPv4 prefix").to_string(), "10.100.0.0/24");
+        assert_eq!(
+            c.spec
+                .fabric
+                .prefix
+                .as_ref()
+                .expect("an IPv4 prefix")
+                .to_string(),
+            "10.100.0.0/24"
+        );
     }
 
     #[test]

@@ -187,7 +187,11 @@ fn an_mtu_change_plans_exactly_the_interfaces_file_and_applies() {
             .iter()
             .filter_map(|s| s["command"].as_str())
             .collect();
-        assert_eq!(steps, vec!["ifreload -a"]);
+        // ifreload, then the check that every interface has its addresses.
+        assert_eq!(
+            steps,
+            vec!["ifreload -a", "/usr/local/lib/tbmesh/wait-links --present"]
+        );
     }
     run_ok(&changed, &mesh(&["apply"]), 0);
     for node in lab.node_names() {

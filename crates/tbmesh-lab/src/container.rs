@@ -139,6 +139,8 @@ pub fn prepare_node(
     .context("enabling tbmesh-lab-proc-sys-net.service")?;
     let sshd = mkdir_like_image(&up, &rootfs, "etc/ssh/sshd_config.d")?;
     write_file(&sshd.join("tbmesh-lab.conf"), render::SSHD_DROP_IN, 0o644)?;
+    let journald = mkdir_like_image(&up, &rootfs, "etc/systemd/journald.conf.d")?;
+    write_file(&journald.join("tbmesh-lab.conf"), JOURNALD_DROP_IN, 0o644)?;
     let host_key = up.join("etc/ssh/ssh_host_ed25519_key");
     let host_pub = crate::ssh::keygen(&host_key, &format!("root@{}", plan.name))?;
     let dot_ssh = mkdir_like_image(&up, &rootfs, "root/.ssh")?;
@@ -189,6 +191,18 @@ pub fn prepare_node(
     write_boot_script(lab, state, plan, node_state)?;
     Ok(host_pub)
 }
+
+/// Containers keep their journal in /run. With the image's persistent
+/// /var/log/journal, a container's first boot under load now and then
+/// ended "degraded": systemd-tmpfiles-setup.service (seen) or -setup-dev-early
+/// (reported) failed right after systemd-journal-flush. tmpfiles.d/systemd.conf
+/// sets the owner, mode and ACLs of the journal files journald is writing
+/// at that moment: the race of systemd issue #30938 ("fail to open
+/// system.journal maybe during rotation"). A volatile journal leaves
+/// tmpfiles nothing to race. Nothing of the lab reads an earlier boot's
+/// journal.
+const JOURNALD_DROP_IN: &str =
+    "# tbmesh lab: the journal in /run only (see container.rs).\n[Journal]\nStorage=volatile\n";
 
 /// Where the cgroup v1 devices controller is mounted (absent on a cgroup
 /// v2 host: there the containers get no device allow-list).

@@ -94,7 +94,8 @@ fn node_script(c: &Cluster, i: usize) -> String {
          [ -f /var/lib/ceph/mon/ceph-{name}/keyring ] && echo mon\n\
          [ -f /var/lib/ceph/mgr/ceph-{name}/keyring ] && echo mgr\n\
          [ \"$(systemd-detect-virt -c 2>/dev/null)\" != none ] && echo container\n\
-         for p in {pkgs}; do dpkg-query -W -f '${{db:Status-Abbrev}}' $p 2>/dev/null | grep -q '^ii' || echo missing $p; done\n\
+         st=$(dpkg-query -W -f '${{Package}} ${{db:Status-Abbrev}}\\n' {pkgs} 2>/dev/null)\n\
+         for p in {pkgs}; do printf '%s\\n' \"$st\" | grep -q \"^$p ii\" || echo missing $p; done\n\
          echo '@@n disks'\n",
         k0 = cplan::NODE_KEYRINGS[0],
         k1 = cplan::NODE_KEYRINGS[1],

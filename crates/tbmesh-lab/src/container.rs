@@ -478,12 +478,26 @@ fn start(lab: &LabDir, node: &str) -> Result<u32> {
     // for the container shows the node's interfaces, not the host's (with
     // only --network-namespace-path it shows the host's). Not `ip netns
     // exec`: it remounts /sys without the cgroup mounts nspawn needs.
-    Cmd::new("unshare")
+    let pid = Cmd::new("unshare")
         .args(["--mount", "--propagation", "private", "nsenter"])
         .arg(format!("--net=/run/netns/{}", lab.node_netns(node)))
         .arg("sh")
         .arg(boot_script(lab, node))
-        .spawn_detached(&console_log(lab, node))
+        .spawn_detached(&console_log(lab, node))?;
+    // setsid, unshare and nsenter each exec the next in place; while one
+    // execs, /proc/PID/cmdline reads empty and `running` would say the node
+    // is off (the CI once saw its cables set down that way). Return once
+    // the pid is the wrapper shell for good.
+    let settled = host::wait_until(Duration::from_secs(30), Duration::from_millis(10), || {
+        !host::alive(pid) || host::cmdline(pid).starts_with("sh ")
+    });
+    if !settled || !is_wrapper(lab, node, pid) {
+        bail!(
+            "node {node}'s boot wrapper (pid {pid}) did not start (see {})",
+            console_log(lab, node).display()
+        );
+    }
+    Ok(pid)
 }
 
 fn nspawn_of(wrapper: u32) -> Vec<u32> {

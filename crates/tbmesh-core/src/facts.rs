@@ -13,31 +13,38 @@ const MARK: &str = "@@tbmesh ";
 /// The script that prints everything [`parse`] reads. `paths` are the files
 /// whose content, mode and owner are wanted.
 pub fn gather_script(paths: &[String]) -> String {
+    // Every program start costs a few ms on the node (this runs on every
+    // node for every command): what the shell can read itself, it reads.
     let mut s = String::from(
         r#"export LC_ALL=C
 section() { echo "@@tbmesh $*"; }
-section hostname; hostname
-section kernel; uname -r
-section os; cat /etc/os-release 2>/dev/null
-section meminfo; grep -E '^(MemTotal|MemAvailable):' /proc/meminfo
-section cpus; nproc
-section cpu-core; cat /sys/devices/cpu_core/cpus 2>/dev/null
-section cpu-atom; cat /sys/devices/cpu_atom/cpus 2>/dev/null
+section hostname; echo "$HOSTNAME"
+section kernel; read -r x </proc/sys/kernel/osrelease; echo "$x"
+section os; while IFS= read -r x; do echo "$x"; done </etc/os-release 2>/dev/null
+section meminfo; while IFS= read -r x; do case "$x" in MemTotal:*|MemAvailable:*) echo "$x";; esac; done </proc/meminfo
+section cpus; while IFS= read -r x; do case "$x" in Cpus_allowed_list:*) echo "list ${x#*:}";; esac; done </proc/self/status
+section cpu-core; x=; read -r x </sys/devices/cpu_core/cpus 2>/dev/null && echo "$x"
+section cpu-atom; x=; read -r x </sys/devices/cpu_atom/cpus 2>/dev/null && echo "$x"
 section addrs; ip -j -d addr show 2>/dev/null
 section lsblk; lsblk -J -b -o NAME,PATH,TYPE,SIZE,FSTYPE,MOUNTPOINT,SERIAL,PKNAME 2>/dev/null
 section packages; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' frr frr-pythontools ifupdown2 ceph-mon ceph-osd ceph-mgr ceph-common pve-manager libpve-network-perl systemd lldpd iperf3 2>/dev/null
 section udev; if [ -S /run/udev/control ]; then echo yes; else echo no; fi
-section virt; systemd-detect-virt 2>/dev/null || true
-section pci; ls /sys/bus/pci/devices 2>/dev/null
-section netdev; for d in /sys/class/net/*; do echo "${d##*/} $(readlink -f "$d/device" 2>/dev/null)"; done
+section virt; x=; read -r x </run/systemd/container 2>/dev/null; if [ -n "$x" ]; then echo "$x"; else systemd-detect-virt 2>/dev/null || true; fi
+section pci; for x in /sys/bus/pci/devices/*; do [ -e "$x" ] && echo "${x##*/}"; done
+section netdev; set -- /sys/class/net/*; i=0; while IFS= read -r x; do i=$((i + 1)); echo "${!i##*/} $x"; done < <(readlink -m "${@/%//device}" 2>/dev/null)
 section ssh; echo "${SSH_CONNECTION:-}"
 section ssh-route; set -- ${SSH_CONNECTION:-}; if [ -n "${1:-}" ]; then ip -o route get "$1" 2>/dev/null; fi
 "#,
     );
-    for p in paths {
-        let q = crate::shell::shell_quote(p);
+    if !paths.is_empty() {
+        // The managed files: which exist, then all of them in one tar
+        // (mode, owner, group and content; links followed) instead of two
+        // programs per file.
+        let list: Vec<String> = paths.iter().map(|p| crate::shell::shell_quote(p)).collect();
         s.push_str(&format!(
-            "section file {q}; if [ -f {q} ]; then stat -c '%a %U %G' {q}; base64 -w0 {q}; echo; else echo absent; fi\n"
+            "section files; tbf=(); for x in {}; do if [ -f \"$x\" ]; then tbf+=(\"$x\"); echo \"present $x\"; else echo \"absent $x\"; fi; done\n\
+             section files-tar; if [ ${{#tbf[@]}} -gt 0 ]; then tar -c -h -P --hard-dereference --format=gnu -f - -- \"${{tbf[@]}}\" 2>/dev/null | base64 -w0; fi; echo\n",
+            list.join(" ")
         ));
     }
     s
@@ -207,6 +214,9 @@ fn sections(out: &str) -> Vec<(&str, String)> {
 pub fn parse(out: &str) -> Result<Facts, String> {
     let mut f = Facts::default();
     let mut netdevs = BTreeMap::new();
+    // The files that exist, and the tar of them all (base64).
+    let mut present: Vec<String> = vec![];
+    let mut archive: Option<String> = None;
     for (head, body) in sections(out) {
         let text = body.trim();
         match head {
@@ -219,7 +229,13 @@ pub fn parse(out: &str) -> Result<Facts, String> {
                 f.os_pretty = os.get("PRETTY_NAME").cloned().unwrap_or_default();
             }
             "meminfo" => f.mem_total_bytes = parse_meminfo(text),
-            "cpus" => f.cpus = text.parse().unwrap_or(0),
+            // The CPUs this shell may run on (what nproc counts), or a count.
+            "cpus" => {
+                f.cpus = match text.strip_prefix("list ") {
+                    Some(l) => parse_cpu_list(l).len() as u32,
+                    None => text.parse().unwrap_or(0),
+                }
+            }
             "cpu-core" => f.p_cores = parse_cpu_list(text),
             "cpu-atom" => f.e_cores = parse_cpu_list(text),
             "addrs" => f.interfaces = parse_ip_addr(text)?,
@@ -235,11 +251,35 @@ pub fn parse(out: &str) -> Result<Facts, String> {
                 let path = h["file ".len()..].to_string();
                 f.files.insert(path.clone(), parse_file(&path, &body)?);
             }
+            "files" => {
+                for l in body.lines() {
+                    match l.split_once(' ') {
+                        Some(("absent", p)) => {
+                            f.files.insert(p.to_string(), FileState::Absent);
+                        }
+                        Some(("present", p)) => present.push(p.to_string()),
+                        _ => {}
+                    }
+                }
+            }
+            "files-tar" => archive = Some(text.to_string()),
             _ => {}
         }
     }
     for i in &mut f.interfaces {
         i.pci = netdevs.remove(&i.name);
+    }
+    if !present.is_empty() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(archive.unwrap_or_default().trim())
+            .map_err(|e| format!("the managed files' archive is not base64: {e}"))?;
+        let mut entries = untar(&bytes)?;
+        for path in present {
+            let state = entries.remove(&path).ok_or_else(|| {
+                format!("{path}: the node has it, but it is not in the archive of the managed files (unreadable?)")
+            })?;
+            f.files.insert(path, state);
+        }
     }
     if f.hostname.is_empty() {
         return Err(
@@ -275,6 +315,86 @@ fn parse_file(path: &str, body: &str) -> Result<FileState, String> {
         group,
         content,
     })
+}
+
+/// The regular files of a GNU tar archive (what `tar -c -h -P
+/// --hard-dereference --format=gnu` writes), by name: mode, owner, group
+/// and UTF-8 content.
+fn untar(data: &[u8]) -> Result<BTreeMap<String, FileState>, String> {
+    fn field(h: &[u8], range: std::ops::Range<usize>) -> String {
+        let f = &h[range];
+        let end = f.iter().position(|&b| b == 0).unwrap_or(f.len());
+        String::from_utf8_lossy(&f[..end]).into_owned()
+    }
+    fn octal(h: &[u8], range: std::ops::Range<usize>, what: &str) -> Result<u64, String> {
+        let t = field(h, range);
+        u64::from_str_radix(t.trim_matches(|c: char| c == ' ' || c == '\0'), 8)
+            .map_err(|_| format!("the managed files' archive has an unreadable {what} {t:?}"))
+    }
+    let mut files = BTreeMap::new();
+    let mut long_name: Option<String> = None;
+    let mut at = 0;
+    while at + 512 <= data.len() {
+        let h = &data[at..at + 512];
+        if h.iter().all(|&b| b == 0) {
+            break;
+        }
+        let size = usize::try_from(octal(h, 124..136, "size")?)
+            .map_err(|_| "the managed files' archive has a size too large".to_string())?;
+        let body_at = at + 512;
+        let body = data
+            .get(body_at..body_at + size)
+            .ok_or("the managed files' archive is cut short")?;
+        let name = match long_name.take() {
+            Some(n) => n,
+            None => {
+                let prefix = field(h, 345..500);
+                let name = field(h, 0..100);
+                if prefix.is_empty() {
+                    name
+                } else {
+                    format!("{prefix}/{name}")
+                }
+            }
+        };
+        match h[156] {
+            b'L' => {
+                let end = body.iter().position(|&b| b == 0).unwrap_or(body.len());
+                long_name = Some(String::from_utf8_lossy(&body[..end]).into_owned());
+            }
+            b'0' | 0 => {
+                let content = String::from_utf8(body.to_vec())
+                    .map_err(|_| format!("{name}: content is not UTF-8 text"))?;
+                let id = |r: std::ops::Range<usize>, num: std::ops::Range<usize>| {
+                    let n = field(h, r);
+                    if n.is_empty() {
+                        octal(h, num, "owner")
+                            .map(|v| v.to_string())
+                            .unwrap_or_default()
+                    } else {
+                        n
+                    }
+                };
+                files.insert(
+                    name,
+                    FileState::Present {
+                        mode: (octal(h, 100..108, "mode")? & 0o7777) as u32,
+                        owner: id(265..297, 108..116),
+                        group: id(297..329, 116..124),
+                        content,
+                    },
+                );
+            }
+            t => {
+                return Err(format!(
+                    "{name}: the managed files' archive holds it as type {:?}, not a regular file",
+                    t as char
+                ))
+            }
+        }
+        at = body_at + size.div_ceil(512) * 512;
+    }
+    Ok(files)
 }
 
 pub fn parse_os_release(text: &str) -> BTreeMap<String, String> {
@@ -551,7 +671,99 @@ mod tests {
 
     #[test]
     fn gather_script_quotes_paths() {
-        let s = gather_script(&["/etc/a b".to_string()]);
-        assert!(s.contains("section file '/etc/a b'; if [ -f '/etc/a b' ]"));
+        let s = gather_script(&["/etc/a b".to_string(), "/etc/it's".to_string()]);
+        assert!(s.contains("for x in '/etc/a b' '/etc/it'\\''s'; do"), "{s}");
+    }
+
+    /// The managed files come back through one GNU tar: the real script run
+    /// with bash on this machine's own files (absent, a 0640 file, a link
+    /// followed, two hard links, a name over tar's 100 bytes, a space).
+    #[test]
+    fn managed_files_come_back_through_one_tar_with_mode_owner_and_content() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        let long = d.join(format!("{}/frr.conf", "x".repeat(120)));
+        std::fs::create_dir_all(long.parent().expect("parent")).expect("mkdir");
+        let files = [
+            (d.join("daemons"), "fabricd=yes\nbfdd=yes\n", 0o640),
+            (d.join("with space"), "a b\n", 0o600),
+            (long.clone(), "! long\n", 0o644),
+            (d.join("empty"), "", 0o644),
+        ];
+        for (p, text, mode) in &files {
+            std::fs::write(p, text).expect("write");
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(*mode)).expect("chmod");
+        }
+        std::os::unix::fs::symlink(d.join("daemons"), d.join("link")).expect("symlink");
+        std::fs::hard_link(d.join("daemons"), d.join("hard")).expect("link");
+        let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+        let mut asked: Vec<String> = files.iter().map(|(p, _, _)| path(p)).collect();
+        asked.extend([
+            path(&d.join("link")),
+            path(&d.join("hard")),
+            path(&d.join("absent")),
+        ]);
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(gather_script(&asked))
+            .output()
+            .expect("bash runs");
+        let f = parse(&String::from_utf8_lossy(&out.stdout)).expect("parses");
+        let me = String::from_utf8_lossy(
+            &std::process::Command::new("id")
+                .arg("-un")
+                .output()
+                .expect("id")
+                .stdout,
+        )
+        .trim()
+        .to_string();
+        for (p, text, mode) in &files {
+            match f.file(&path(p)) {
+                FileState::Present {
+                    mode: m,
+                    owner,
+                    content,
+                    ..
+                } => {
+                    assert_eq!((*m, content.as_str()), (*mode, *text), "{}", p.display());
+                    assert_eq!(owner, &me);
+                }
+                other => panic!("{}: {other:?}", p.display()),
+            }
+        }
+        for p in ["link", "hard"] {
+            assert!(
+                matches!(f.file(&path(&d.join(p))), FileState::Present { mode: 0o640, content, .. } if content == "fabricd=yes\nbfdd=yes\n"),
+                "{p}: {:?}",
+                f.file(&path(&d.join(p)))
+            );
+        }
+        assert_eq!(
+            f.files.get(&path(&d.join("absent"))),
+            Some(&FileState::Absent)
+        );
+    }
+
+    #[test]
+    fn a_file_the_node_has_but_the_archive_lacks_is_an_error() {
+        let out = "@@tbmesh hostname\nn2\n@@tbmesh files\npresent /etc/frr/daemons\n@@tbmesh files-tar\n\n";
+        let e = parse(out).expect_err("missing from the archive");
+        assert!(
+            e.contains("/etc/frr/daemons") && e.contains("not in the archive"),
+            "{e}"
+        );
+        assert!(parse(
+            "@@tbmesh hostname\nn2\n@@tbmesh files\npresent /a\n@@tbmesh files-tar\n!!\n"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn cpus_are_counted_from_the_allowed_list() {
+        let f =
+            parse("@@tbmesh hostname\nn2\n@@tbmesh cpus\nlist \t0-3,8,10-11\n").expect("parses");
+        assert_eq!(f.cpus, 7);
     }
 }

@@ -315,7 +315,11 @@ for m in {PENDING}/*; do
     fi
     rm -f "$m"
 done
-for t in $(systemctl list-units --plain --no-legend --state=active 'tbmesh-confirm-*.timer' | awk '{{print $1}}'); do
+# Confirm timers are transient units (systemd-run): without one of their
+# files, no timer is active and systemctl (~10 ms) need not be asked.
+timers=
+for t in /run/systemd/transient/tbmesh-confirm-*.timer; do [ -e "$t" ] && timers=1; done
+[ -n "$timers" ] && for t in $(systemctl list-units --plain --no-legend --state=active 'tbmesh-confirm-*.timer' | awk '{{print $1}}'); do
     id=${{t#tbmesh-confirm-}}; id=${{id%-*.timer}}
     systemctl stop "$t" >/dev/null 2>&1
     if [ -x {BACKUPS}/"$id"/rollback.sh ] && [ ! -e {BACKUPS}/"$id"/rolled-back ]; then

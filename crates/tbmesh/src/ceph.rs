@@ -93,9 +93,9 @@ fn node_script(c: &Cluster, i: usize) -> String {
          [ -f {bs}/monmap ] && [ -f {bs}/mon.keyring ] && echo bootstrap\n\
          [ -f /var/lib/ceph/mon/ceph-{name}/keyring ] && echo mon\n\
          [ -f /var/lib/ceph/mgr/ceph-{name}/keyring ] && echo mgr\n\
-         [ \"$(systemd-detect-virt -c 2>/dev/null)\" != none ] && echo container\n\
-         st=$(dpkg-query -W -f '${{Package}} ${{db:Status-Abbrev}}\\n' {pkgs} 2>/dev/null)\n\
-         for p in {pkgs}; do printf '%s\\n' \"$st\" | grep -q \"^$p ii\" || echo missing $p; done\n\
+         {{ [ -s /run/systemd/container ] || [ \"$(systemd-detect-virt -c 2>/dev/null)\" != none ]; }} && echo container\n\
+         st=$'\\n'$(dpkg-query -W -f '${{Package}} ${{db:Status-Abbrev}}\\n' {pkgs} 2>/dev/null)\n\
+         for p in {pkgs}; do case \"$st\" in *$'\\n'\"$p ii\"*) ;; *) echo missing $p;; esac; done\n\
          echo '@@n disks'\n",
         k0 = cplan::NODE_KEYRINGS[0],
         k1 = cplan::NODE_KEYRINGS[1],

@@ -173,8 +173,7 @@ pub fn each<T: Send>(
 
 impl Drop for Session {
     fn drop(&mut self) {
-        for t in &self.nodes {
-            t.close();
-        }
+        // In parallel: each close is an `ssh -O exit` (~12 ms).
+        each(&self.nodes, &self.all(), |_, t| t.close());
     }
 }

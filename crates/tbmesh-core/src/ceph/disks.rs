@@ -165,96 +165,125 @@ pub fn verdict(d: &DiskFacts, fsid: Option<&str>, wipe: &[String]) -> Verdict {
 }
 
 /// The node-side script that prints the facts [`parse_disk`] reads for
-/// each device, one `@@disk PATH` section each.
+/// each device, one `@@disk PATH` section each (and `@@lvm PATH` sections
+/// for LVM's view, when any device shows LVM).
+///
+/// Every program start counts (a no-op apply runs this on every node): the
+/// tools that read a device run once each (one `lsblk -P` for the device and
+/// its children, one `blkid -p -o export`, one `wipefs`), small files are
+/// read with the shell's own `read`, and `pvs`/`lvs` (~50 ms each) run only
+/// when a device is held by device-mapper or carries an LVM signature.
 pub fn disk_script(devices: &[String]) -> String {
-    // LVM's view (pvs, lvs: ~50 ms each) once for all devices, read while
-    // the rest runs; each device's BlueStore labels read in parallel.
     let mut s = String::from(
-        "export LC_ALL=C\ntbd=$(mktemp -d)\n\
-         pvs --noheadings -o pv_name >\"$tbd/pvs\" 2>/dev/null &\n\
-         lvs --noheadings --separator ' ' -o devices,lv_tags >\"$tbd/lvs\" 2>/dev/null &\n\
-         rootsrc=$(findmnt -n -o SOURCE / 2>/dev/null)\nrootdisk=$(lsblk -n -s -r -o NAME \"$rootsrc\" 2>/dev/null | tail -n 1)\n",
+        "export LC_ALL=C\nlvm=\nmdstat=; [ -r /proc/mdstat ] && mdstat=$(</proc/mdstat)\n\
+         rootsrc=; while read -r src mnt rest; do [ \"$mnt\" = / ] && rootsrc=$src; done </proc/self/mounts\n\
+         rootdisk=; [ -b \"$rootsrc\" ] && rootdisk=$(lsblk -n -s -r -o NAME \"$rootsrc\" 2>/dev/null) && rootdisk=${rootdisk##*$'\\n'}\n",
     );
     for d in devices {
         let q = shell_quote(d);
         s.push_str(&format!(
             r#"echo "@@disk {q}"
 if [ -b {q} ]; then
-  k=$(basename "$(readlink -f {q})")
+  k=$(readlink -f {q}); k=${{k##*/}}
   echo "kname $k"
-  echo "size $(cat /sys/class/block/$k/size 2>/dev/null)"
-  echo "kind $(lsblk -n -d -r -o TYPE {q} 2>/dev/null)"
-  echo "serial $(lsblk -n -d -r -o SERIAL {q} 2>/dev/null)"
+  sz=; read -r sz </sys/class/block/$k/size 2>/dev/null; echo "size $sz"
   [ "$k" = "$rootdisk" ] && echo boot
-  wipefs -n -p {q} 2>/dev/null | grep -v '^#' | while IFS=, read -r off uuid label type rest; do echo "sig $type"; done
-  blkid -p -o value -s TYPE {q} 2>/dev/null | sed 's/^/sig /'
-  blkid -p -o value -s PTTYPE {q} 2>/dev/null | sed 's/^/sig /'
-  lsblk -n -r -o NAME {q} 2>/dev/null | tail -n +2 | sed 's/^/child /'
-  lsblk -n -r -o MOUNTPOINT {q} 2>/dev/null | grep -v '^$' | sed 's/^/mount /'
-  findmnt -n -r -o TARGET -S {q} 2>/dev/null | sed 's/^/mount /'
-  for h in /sys/class/block/$k/holders/* /sys/class/block/$k/$k*/holders/*; do [ -e "$h" ] && echo "holder ${{h##*/}}"; done
-  lsblk -n -r -o NAME,FSTYPE {q} 2>/dev/null | tail -n +2 | sed 's/^/childfs /'
-  zpool status -P -L 2>/dev/null | sed 's/^/zstatus /'
-  grep -qw "/dev/$k" /proc/swaps 2>/dev/null && echo swap
-  grep -qw "$k" /proc/mdstat 2>/dev/null && echo md
+  # The device, then its children: type, serial, mount point, fstype.
+  while IFS= read -r l; do echo "lsblk $l"; case "$l" in *'"LVM2_member"'*) lvm=1;; esac; done < <(lsblk -P -o NAME,TYPE,SERIAL,MOUNTPOINT,FSTYPE {q} 2>/dev/null)
+  while IFS=, read -r off uuid label type rest; do case "$off" in '#'*|'') continue;; esac; echo "sig $type"; [ "$type" = LVM2_member ] && lvm=1; done < <(wipefs -n -p {q} 2>/dev/null)
+  while IFS='=' read -r key val; do case "$key" in TYPE|PTTYPE) echo "sig $val"; [ "$val" = LVM2_member ] && lvm=1;; esac; done < <(blkid -p -o export {q} 2>/dev/null)
+  while IFS= read -r m; do echo "mount $m"; done < <(findmnt -n -r -o TARGET -S {q} 2>/dev/null)
+  for h in /sys/class/block/$k/holders/* /sys/class/block/$k/$k*/holders/*; do [ -e "$h" ] && echo "holder ${{h##*/}}" && lvm=1; done
+  if command -v zpool >/dev/null 2>&1; then while IFS= read -r l; do echo "zstatus $l"; done < <(zpool status -P -L 2>/dev/null); fi
+  while read -r f rest; do [ "$f" = "/dev/$k" ] && echo swap; done </proc/swaps
+  [[ $mdstat =~ (^|[^[:alnum:]_])"$k"([^[:alnum:]_]|$) ]] && echo md
   # Raw OSDs on partitions (containers): a container's /dev lacks their
   # nodes until made; making a node changes no data.
-  parts=""
+  parts=""; want=""
   for p in /sys/class/block/$k/${{k}}p*; do
     [ -e "$p/dev" ] || continue
-    n=/dev/${{p##*/}}; mm=$(cat "$p/dev")
-    if [ "$(stat -c %t:%T "$n" 2>/dev/null)" != "$(printf %x:%x ${{mm%:*}} ${{mm#*:}})" ]; then rm -f "$n"; mknod "$n" b ${{mm%:*}} ${{mm#*:}} 2>/dev/null; fi
-    parts="$parts $n"
+    n=/dev/${{p##*/}}; mm=; read -r mm <"$p/dev"
+    parts="$parts $n"; want="$want$n $(printf %x:%x ${{mm%:*}} ${{mm#*:}})"$'\n'
   done
-  # OSDs on the disk, from their own labels, without ceph-volume (a Python
-  # start of seconds per call): BlueStore labels (raw OSDs, on the disk or
-  # its partitions; only the fsid and id leave the node, never osd_key)
-  # and LVM tags (OSDs made by `ceph-volume lvm`).
-  i=0
+  if [ -n "$parts" ]; then
+    have=$(stat -c '%n %t:%T' $parts 2>/dev/null)$'\n'
+    while read -r n mm; do
+      [ -n "$n" ] || continue
+      case "$have" in *"$n $mm"$'\n'*) ;; *) rm -f "$n"; mknod "$n" b $((16#${{mm%:*}})) $((16#${{mm#*:}})) 2>/dev/null;; esac
+    done <<<"$want"
+  fi
+  # OSDs on the disk or its partitions, from their BlueStore labels (only
+  # the fsid and id leave the node, never osd_key). An activated OSD's
+  # directory holds its label's fields, written from the label at
+  # activation: read there when the OSD's `block` is this device.
   for n in {q} $parts; do
-    i=$((i + 1))
-    ceph-bluestore-tool show-label --dev "$n" 2>/dev/null | sed -n 's/^ *"\(ceph_fsid\|whoami\)": "\([^"]*\)".*/\1 \2/p' | tr '\n' ' ' >"$tbd/label$i" &
+    l=
+    for o in /var/lib/ceph/osd/*-*; do
+      if [ "$o/block" -ef "$n" ] && [ -f "$o/ceph_fsid" ] && [ -f "$o/whoami" ]; then
+        f=; w=; read -r f <"$o/ceph_fsid"; read -r w <"$o/whoami"; l="ceph_fsid $f whoami $w"; break
+      fi
+    done
+    # Not activated: ceph-bluestore-tool, only when the label's magic
+    # is there (cmp reads 22 bytes, a tenth of its start).
+    if [ -z "$l" ] && cmp -s -n 22 "$n" - <<<'bluestore block device' 2>/dev/null; then
+      l=$(ceph-bluestore-tool show-label --dev "$n" 2>/dev/null | sed -n 's/^ *"\(ceph_fsid\|whoami\)": "\([^"]*\)".*/\1 \2/p' | tr '\n' ' ')
+    fi
+    [ -n "$l" ] && echo "label $l"
   done
-  wait
-  grep -qx "[[:space:]]*$(readlink -f {q})" "$tbd/pvs" && echo pv
-  j=1
-  while [ "$j" -le "$i" ]; do
-    l=$(cat "$tbd/label$j"); [ -n "$l" ] && echo "label $l"
-    j=$((j + 1))
-  done
-  dev=$(readlink -f {q})
-  while read -r devs tags; do
-    case "$devs" in "$dev("*|"$dev"p[0-9]*|"$dev"[0-9]*) echo "lvtags $(echo "$tags" | tr ',' '\n' | grep -E '^ceph\.(cluster_fsid|osd_id)=' | tr '\n' ' ')";; esac
-  done <"$tbd/lvs"
 else
   echo absent
 fi
 "#
         ));
     }
-    s.push_str("wait\nrm -rf \"$tbd\"\n");
+    // LVM's view (OSDs made by `ceph-volume lvm` carry their id and
+    // cluster in LV tags), only when some device showed LVM.
+    s.push_str("if [ -n \"$lvm\" ]; then\n  pvs=$(pvs --noheadings -o pv_name 2>/dev/null)\n  lvs=$(lvs --noheadings --separator ' ' -o devices,lv_tags 2>/dev/null)\n");
+    for d in devices {
+        let q = shell_quote(d);
+        s.push_str(&format!(
+            r#"  echo "@@lvm {q}"
+  if [ -b {q} ]; then
+    dev=$(readlink -f {q})
+    while read -r p; do [ "$p" = "$dev" ] && echo pv; done <<<"$pvs"
+    while read -r devs tags; do
+      case "$devs" in "$dev("*|"$dev"p[0-9]*|"$dev"[0-9]*) echo "lvtags $(echo "$tags" | tr ',' '\n' | grep -E '^ceph\.(cluster_fsid|osd_id)=' | tr '\n' ' ')";; esac
+    done <<<"$lvs"
+  fi
+"#
+        ));
+    }
+    s.push_str("fi\n");
     s
 }
 
 /// Parse the output of [`disk_script`]: one [`DiskFacts`] per device.
 pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
     let mut v: Vec<DiskFacts> = vec![];
-    // `zpool status` lines of the device being read.
-    let mut zstatus: Vec<&str> = vec![];
+    // Per device: its `zpool status` lines, and whether lsblk's line of the
+    // device itself (the first) was read.
+    let mut zstatus: Vec<Vec<&str>> = vec![];
+    let mut own_lsblk: Vec<bool> = vec![];
+    let mut cur: Option<usize> = None;
     for line in out.lines() {
         if let Some(p) = line.strip_prefix("@@disk ") {
-            if let Some(d) = v.last_mut() {
-                d.zpools = pools_using(&d.kname, &zstatus);
-            }
-            zstatus.clear();
             v.push(DiskFacts {
                 path: p.trim_matches('\'').to_string(),
                 exists: true,
                 ..DiskFacts::default()
             });
+            zstatus.push(vec![]);
+            own_lsblk.push(false);
+            cur = Some(v.len() - 1);
             continue;
         }
-        let Some(d) = v.last_mut() else { continue };
+        if let Some(p) = line.strip_prefix("@@lvm ") {
+            let p = p.trim_matches('\'');
+            cur = v.iter().position(|d| d.path == p);
+            continue;
+        }
+        let Some(i) = cur else { continue };
+        let d = &mut v[i];
         let (k, rest) = line.split_once(' ').unwrap_or((line, ""));
         let rest = rest.trim();
         match k {
@@ -264,6 +293,26 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
             "kind" => d.kind = rest.to_string(),
             "serial" if !rest.is_empty() => d.serial = Some(rest.to_string()),
             "boot" => d.boot = true,
+            "lsblk" => {
+                let f = lsblk_pairs(rest);
+                let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+                let name = get("NAME").unwrap_or_default();
+                if !own_lsblk[i] {
+                    own_lsblk[i] = true;
+                    d.kind = get("TYPE").unwrap_or_default().to_string();
+                    d.serial = get("SERIAL").filter(|s| !s.is_empty()).map(str::to_string);
+                } else if !name.is_empty() {
+                    d.children.push(name.to_string());
+                    if let Some(fs) = get("FSTYPE").filter(|s| !s.is_empty()) {
+                        d.child_signatures.push((name.to_string(), fs.to_string()));
+                    }
+                }
+                if let Some(m) = get("MOUNTPOINT").filter(|s| !s.is_empty()) {
+                    if !d.mounts.iter().any(|x| x == m) {
+                        d.mounts.push(m.to_string());
+                    }
+                }
+            }
             "sig" if !rest.is_empty() && !d.signatures.iter().any(|s| s == rest) => {
                 d.signatures.push(rest.to_string());
             }
@@ -282,7 +331,7 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
                     }
                 }
             }
-            "zstatus" => zstatus.push(line.strip_prefix("zstatus ").unwrap_or("")),
+            "zstatus" => zstatus[i].push(line.strip_prefix("zstatus ").unwrap_or("")),
             "swap" => d.swap = true,
             "md" => d.md = true,
             "pv" => d.lvm_pv = true,
@@ -291,10 +340,8 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
             _ => {}
         }
     }
-    if let Some(d) = v.last_mut() {
-        d.zpools = pools_using(&d.kname, &zstatus);
-    }
-    for d in &mut v {
+    for (d, z) in v.iter_mut().zip(&zstatus) {
+        d.zpools = pools_using(&d.kname, z);
         d.osds.sort();
         d.osds.dedup();
         // An OSD's own BlueStore label or LVM PV is accounted for by `osds`.
@@ -308,6 +355,40 @@ pub fn parse_disks(out: &str) -> Vec<DiskFacts> {
         }
     }
     v
+}
+
+/// One line of `lsblk -P`: `NAME="sdb1" TYPE="part" MOUNTPOINT="/mnt/a\x20b"`,
+/// as (key, value) with lsblk's `\xNN` escapes decoded.
+fn lsblk_pairs(line: &str) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut rest = line.trim_start();
+    while let Some((key, after)) = rest.split_once("=\"") {
+        let Some(end) = after.find('"') else { break };
+        out.push((key.trim().to_string(), unescape_hex(&after[..end])));
+        rest = after[end + 1..].trim_start();
+    }
+    out
+}
+
+fn unescape_hex(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'x') {
+            if let Some(v) = s
+                .get(i + 2..i + 4)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The imported pools (and vdev) of `zpool status -P -L` output that use
@@ -537,6 +618,84 @@ mod tests {
             verdict(&d[2], Some(FSID), &[]),
             Verdict::Ours { osds: vec![4] }
         );
+    }
+
+    /// The script's own form: one `lsblk -P` line per device and child
+    /// (escapes decoded), and LVM's view in `@@lvm` sections after all
+    /// devices.
+    #[test]
+    fn parses_lsblk_pairs_and_lvm_sections() {
+        let out = r#"@@disk /dev/sdb
+kname sdb
+size 2048
+lsblk NAME="sdb" TYPE="disk" SERIAL="WD\x20X1" MOUNTPOINT="" FSTYPE=""
+lsblk NAME="sdb1" TYPE="part" SERIAL="" MOUNTPOINT="/mnt/my\x20data" FSTYPE="ext4"
+lsblk NAME="sdb2" TYPE="part" SERIAL="" MOUNTPOINT="" FSTYPE=""
+sig gpt
+sig PMBR
+@@disk '/dev/disk/by-id/nvme-A'
+kname nvme1n1
+lsblk NAME="nvme1n1" TYPE="disk" SERIAL="A" MOUNTPOINT="" FSTYPE="LVM2_member"
+lsblk NAME="ceph--x-osd--block--y" TYPE="lvm" SERIAL="" MOUNTPOINT="" FSTYPE="ceph_bluestore"
+sig LVM2_member
+holder dm-0
+@@lvm /dev/sdb
+@@lvm '/dev/disk/by-id/nvme-A'
+pv
+lvtags ceph.cluster_fsid=5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 ceph.osd_id=7 
+"#;
+        let d = parse_disks(out);
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            (d[0].kind.as_str(), d[0].serial.as_deref()),
+            ("disk", Some("WD X1"))
+        );
+        assert_eq!(d[0].children, vec!["sdb1", "sdb2"]);
+        assert_eq!(d[0].mounts, vec!["/mnt/my data"]);
+        assert_eq!(
+            d[0].child_signatures,
+            vec![("sdb1".to_string(), "ext4".to_string())]
+        );
+        assert!(matches!(
+            verdict(&d[0], Some(FSID), &[]),
+            Verdict::Refused { .. }
+        ));
+        assert_eq!(d[1].path, "/dev/disk/by-id/nvme-A");
+        assert_eq!(d[1].osds, vec![(7, FSID.to_string())]);
+        assert_eq!(
+            verdict(&d[1], Some(FSID), &[]),
+            Verdict::Ours { osds: vec![7] }
+        );
+        // The same device's PV, without its OSD tags: an LVM disk, refused.
+        let no_tags = out.replace(
+            "lvtags ceph.cluster_fsid=5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 ceph.osd_id=7 \n",
+            "",
+        );
+        let d = parse_disks(&no_tags);
+        assert!(d[1].lvm_pv && !d[1].holders.is_empty());
+        assert!(matches!(
+            verdict(&d[1], Some(FSID), &[]),
+            Verdict::Refused { .. }
+        ));
+    }
+
+    /// The real script under bash on this machine: a device that does not
+    /// exist is absent, and the script's shell is valid.
+    #[test]
+    fn the_disk_script_runs_and_reports_a_missing_device() {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(disk_script(&["/dev/tbmesh-no-such-disk".to_string()]))
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let d = parse_disks(&String::from_utf8_lossy(&out.stdout));
+        assert_eq!(d.len(), 1);
+        assert!(!d[0].exists);
     }
 
     /// Issue 14 item 9: a disk held by device-mapper (an active LVM volume

@@ -27,7 +27,7 @@ section cpu-core; x=; read -r x </sys/devices/cpu_core/cpus 2>/dev/null && echo 
 section cpu-atom; x=; read -r x </sys/devices/cpu_atom/cpus 2>/dev/null && echo "$x"
 section addrs; ip -j -d addr show 2>/dev/null
 section lsblk; lsblk -J -b -o NAME,PATH,TYPE,SIZE,FSTYPE,MOUNTPOINT,SERIAL,PKNAME 2>/dev/null
-section packages; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' frr frr-pythontools ifupdown2 ceph-mon ceph-osd ceph-mgr ceph-common pve-manager libpve-network-perl systemd lldpd iperf3 2>/dev/null
+section packages; dpkg-query -W -f '${Package} ${Version} ${db:Status-Abbrev}\n' frr frr-pythontools ifupdown2 ceph-mon ceph-osd ceph-mgr ceph-volume ceph-common pve-manager libpve-network-perl systemd lldpd iperf3 2>/dev/null
 section udev; if [ -S /run/udev/control ]; then echo yes; else echo no; fi
 section virt; x=; read -r x </run/systemd/container 2>/dev/null; if [ -n "$x" ]; then echo "$x"; else systemd-detect-virt 2>/dev/null || true; fi
 section pci; for x in /sys/bus/pci/devices/*; do [ -e "$x" ] && echo "${x##*/}"; done

@@ -94,13 +94,10 @@ fn node_script(c: &Cluster, i: usize) -> String {
          [ -f /var/lib/ceph/mon/ceph-{name}/keyring ] && echo mon\n\
          [ -f /var/lib/ceph/mgr/ceph-{name}/keyring ] && echo mgr\n\
          {{ [ -s /run/systemd/container ] || [ \"$(systemd-detect-virt -c 2>/dev/null)\" != none ]; }} && echo container\n\
-         st=$'\\n'$(dpkg-query -W -f '${{Package}} ${{db:Status-Abbrev}}\\n' {pkgs} 2>/dev/null)\n\
-         for p in {pkgs}; do case \"$st\" in *$'\\n'\"$p ii\"*) ;; *) echo missing $p;; esac; done\n\
          echo '@@n disks'\n",
         k0 = cplan::NODE_KEYRINGS[0],
         k1 = cplan::NODE_KEYRINGS[1],
         bs = cplan::BOOTSTRAP_DIR,
-        pkgs = PLAIN_PACKAGES.join(" "),
     );
     s.push_str(&disks::disk_script(&devs));
     s
@@ -126,14 +123,22 @@ fn parse_node(out: &str) -> Result<NodeCeph, String> {
             ("flags", "mon") => n.mon_data = true,
             ("flags", "mgr") => n.mgr_data = true,
             ("flags", "container") => n.container = true,
-            ("flags", m) if m.starts_with("missing ") => {
-                n.missing_packages.push(m[8..].to_string())
-            }
             _ => {}
         }
     }
     n.disks = disks::parse_disks(disks_out);
     Ok(n)
+}
+
+/// The Ceph packages the node lacks, from its facts (the facts' package
+/// query covers them: no second dpkg-query in the Ceph part).
+fn with_packages(mut n: NodeCeph, f: &Facts) -> NodeCeph {
+    n.missing_packages = PLAIN_PACKAGES
+        .iter()
+        .filter(|p| f.package(p).is_none())
+        .map(|p| p.to_string())
+        .collect();
+    n
 }
 
 /// What the cluster and every node have, for the plan.
@@ -149,10 +154,9 @@ pub fn gather(session: &Session, facts: &[Facts]) -> Result<Gathered, Fail> {
     let mut nodes = vec![];
     for (i, r) in session.each(&session.all(), |i, t| t.run(&node_script(c, i))) {
         let out = r.map_err(Fail::from_host)?;
-        nodes.push(
-            parse_node(&out.stdout)
-                .map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?,
-        );
+        let n = parse_node(&out.stdout)
+            .map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?;
+        nodes.push(with_packages(n, &facts[i]));
     }
     let state = read_state(session, &nodes)?;
     Ok(Gathered {
@@ -208,7 +212,8 @@ pub fn from_trip(
         let Some(out) = o.get("ceph-node") else {
             break;
         };
-        nodes.push(parse_node(out).map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?);
+        let n = parse_node(out).map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?;
+        nodes.push(with_packages(n, &facts[i]));
     }
     let state = match nodes.first() {
         // The first node has no admin keyring: ask the others, as `gather` does.

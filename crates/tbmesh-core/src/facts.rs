@@ -20,7 +20,7 @@ pub fn gather_script(paths: &[String]) -> String {
 section() { echo "@@tbmesh $*"; }
 section hostname; echo "$HOSTNAME"
 section kernel; read -r x </proc/sys/kernel/osrelease; echo "$x"
-section os; while IFS= read -r x; do echo "$x"; done </etc/os-release 2>/dev/null
+section os; while IFS= read -r x || [ -n "$x" ]; do echo "$x"; done </etc/os-release 2>/dev/null
 section meminfo; while IFS= read -r x; do case "$x" in MemTotal:*|MemAvailable:*) echo "$x";; esac; done </proc/meminfo
 section cpus; while IFS= read -r x; do case "$x" in Cpus_allowed_list:*) echo "list ${x#*:}";; esac; done </proc/self/status
 section cpu-core; x=; read -r x </sys/devices/cpu_core/cpus 2>/dev/null && echo "$x"

@@ -177,6 +177,7 @@ pub fn disk_script(devices: &[String]) -> String {
     let mut s = String::from(
         "export LC_ALL=C\nlvm=\nmdstat=; [ -r /proc/mdstat ] && mdstat=$(</proc/mdstat)\n\
          rootsrc=; while read -r src mnt rest; do [ \"$mnt\" = / ] && rootsrc=$src; done </proc/self/mounts\n\
+         case \"$rootsrc\" in /dev/*) [ -b \"$rootsrc\" ] || rootsrc=$(findmnt -n -o SOURCE / 2>/dev/null);; esac\n\
          rootdisk=; [ -b \"$rootsrc\" ] && rootdisk=$(lsblk -n -s -r -o NAME \"$rootsrc\" 2>/dev/null) && rootdisk=${rootdisk##*$'\\n'}\n",
     );
     for d in devices {
@@ -696,6 +697,44 @@ lvtags ceph.cluster_fsid=5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 ceph.osd_id=7
         let d = parse_disks(&String::from_utf8_lossy(&out.stdout));
         assert_eq!(d.len(), 1);
         assert!(!d[0].exists);
+    }
+
+    /// The real script on this machine's own root disk (when `/` is on a
+    /// block device): the boot disk is found, with its mount, and refused.
+    #[test]
+    fn the_disk_script_finds_this_machines_boot_disk() {
+        let src = std::process::Command::new("findmnt")
+            .args(["-n", "-o", "SOURCE", "/"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        let disk = std::process::Command::new("lsblk")
+            .args(["-n", "-s", "-r", "-o", "PATH", &src])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        if !disk.starts_with("/dev/") {
+            eprintln!("skipped: / is not on a block device here ({src:?})");
+            return;
+        }
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(disk_script(&[disk.clone()]))
+            .output()
+            .expect("bash runs");
+        let d = parse_disks(&String::from_utf8_lossy(&out.stdout));
+        assert!(d[0].exists && d[0].boot, "{disk}: {:?}", d[0]);
+        assert!(d[0].in_use());
+        assert!(matches!(
+            verdict(&d[0], None, &[disk]),
+            Verdict::Refused { .. }
+        ));
     }
 
     /// Issue 14 item 9: a disk held by device-mapper (an active LVM volume

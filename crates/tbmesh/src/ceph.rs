@@ -177,11 +177,12 @@ pub fn trip_extra(c: &Cluster, phases: &[Phase]) -> (Vec<String>, Vec<Vec<(Strin
     let parts = (0..c.nodes().len())
         .map(|i| {
             let mut v = vec![];
-            if want.contains(&Phase::Ceph) {
-                v.push(("ceph-node".to_string(), node_script(c, i)));
-            }
+            // First: it runs longest (Python, librados, a cephx handshake).
             if i == 0 {
                 v.push(("ceph-state".to_string(), state::state_script()));
+            }
+            if want.contains(&Phase::Ceph) {
+                v.push(("ceph-node".to_string(), node_script(c, i)));
             }
             v
         })

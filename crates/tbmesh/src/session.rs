@@ -124,7 +124,9 @@ impl Session {
         self.on_all(printer, |i, t| {
             let (first, mut together): (Vec<_>, Vec<_>) =
                 parts[i].iter().cloned().partition(|(n, _)| n == "recover");
-            together.insert(0, ("facts".into(), facts::gather_script(&paths[i])));
+            // The extra parts start first: the Ceph state's Python is the
+            // longest part of a no-op apply's trip.
+            together.push(("facts".into(), facts::gather_script(&paths[i])));
             let out = t.run(&trip::join(&first, &together))?;
             let mut by = trip::split(&out.stdout);
             let text = by

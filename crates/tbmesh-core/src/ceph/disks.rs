@@ -725,7 +725,7 @@ lvtags ceph.cluster_fsid=5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 ceph.osd_id=7
         }
         let out = std::process::Command::new("bash")
             .arg("-c")
-            .arg(disk_script(&[disk.clone()]))
+            .arg(disk_script(std::slice::from_ref(&disk)))
             .output()
             .expect("bash runs");
         let d = parse_disks(&String::from_utf8_lossy(&out.stdout));

@@ -183,6 +183,24 @@ impl Facts {
         self.files.get(path).unwrap_or(&FileState::Absent)
     }
 
+    /// The node is a container (what `systemd-detect-virt` names one).
+    pub fn in_container(&self) -> bool {
+        const CONTAINERS: [&str; 11] = [
+            "systemd-nspawn",
+            "lxc",
+            "lxc-libvirt",
+            "docker",
+            "podman",
+            "openvz",
+            "rkt",
+            "wsl",
+            "proot",
+            "pouch",
+            "container-other",
+        ];
+        CONTAINERS.contains(&self.virt.as_str())
+    }
+
     pub fn package(&self, name: &str) -> Option<&str> {
         self.packages.get(name).map(String::as_str)
     }

@@ -93,7 +93,6 @@ fn node_script(c: &Cluster, i: usize) -> String {
          [ -f {bs}/monmap ] && [ -f {bs}/mon.keyring ] && echo bootstrap\n\
          [ -f /var/lib/ceph/mon/ceph-{name}/keyring ] && echo mon\n\
          [ -f /var/lib/ceph/mgr/ceph-{name}/keyring ] && echo mgr\n\
-         {{ [ -s /run/systemd/container ] || [ \"$(systemd-detect-virt -c 2>/dev/null)\" != none ]; }} && echo container\n\
          echo '@@n disks'\n",
         k0 = cplan::NODE_KEYRINGS[0],
         k1 = cplan::NODE_KEYRINGS[1],
@@ -103,8 +102,18 @@ fn node_script(c: &Cluster, i: usize) -> String {
     s
 }
 
-fn parse_node(out: &str) -> Result<NodeCeph, String> {
-    let mut n = NodeCeph::default();
+/// The node's Ceph part; whether it is a container and the Ceph packages
+/// it lacks come from its facts (no second detection or dpkg-query).
+fn parse_node(out: &str, f: &Facts) -> Result<NodeCeph, String> {
+    let mut n = NodeCeph {
+        container: f.in_container(),
+        missing_packages: PLAIN_PACKAGES
+            .iter()
+            .filter(|p| f.package(p).is_none())
+            .map(|p| p.to_string())
+            .collect(),
+        ..NodeCeph::default()
+    };
     let (head, disks_out) = out.split_once("@@n disks\n").unwrap_or((out, ""));
     let mut sec = "";
     for l in head.lines() {
@@ -122,23 +131,11 @@ fn parse_node(out: &str) -> Result<NodeCeph, String> {
             ("flags", "bootstrap") => n.has_bootstrap = true,
             ("flags", "mon") => n.mon_data = true,
             ("flags", "mgr") => n.mgr_data = true,
-            ("flags", "container") => n.container = true,
             _ => {}
         }
     }
     n.disks = disks::parse_disks(disks_out);
     Ok(n)
-}
-
-/// The Ceph packages the node lacks, from its facts (the facts' package
-/// query covers them: no second dpkg-query in the Ceph part).
-fn with_packages(mut n: NodeCeph, f: &Facts) -> NodeCeph {
-    n.missing_packages = PLAIN_PACKAGES
-        .iter()
-        .filter(|p| f.package(p).is_none())
-        .map(|p| p.to_string())
-        .collect();
-    n
 }
 
 /// What the cluster and every node have, for the plan.
@@ -154,9 +151,10 @@ pub fn gather(session: &Session, facts: &[Facts]) -> Result<Gathered, Fail> {
     let mut nodes = vec![];
     for (i, r) in session.each(&session.all(), |i, t| t.run(&node_script(c, i))) {
         let out = r.map_err(Fail::from_host)?;
-        let n = parse_node(&out.stdout)
-            .map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?;
-        nodes.push(with_packages(n, &facts[i]));
+        nodes.push(
+            parse_node(&out.stdout, &facts[i])
+                .map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?,
+        );
     }
     let state = read_state(session, &nodes)?;
     Ok(Gathered {
@@ -213,8 +211,10 @@ pub fn from_trip(
         let Some(out) = o.get("ceph-node") else {
             break;
         };
-        let n = parse_node(out).map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?;
-        nodes.push(with_packages(n, &facts[i]));
+        nodes.push(
+            parse_node(out, &facts[i])
+                .map_err(|e| Fail::failure(anyhow!("{}: {e}", c.node_name(i))))?,
+        );
     }
     let state = match nodes.first() {
         // The first node has no admin keyring: ask the others, as `gather` does.

@@ -680,13 +680,11 @@ lvtags ceph.cluster_fsid=5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 ceph.osd_id=7
         ));
     }
 
-    /// The real script under bash on this machine: a device that does not
-    /// exist is absent, and the script's shell is valid.
-    #[test]
-    fn the_disk_script_runs_and_reports_a_missing_device() {
+    /// [`disk_script`] run with bash on this machine (it must exit 0), read.
+    fn run_disk_script(devices: &[String]) -> Vec<DiskFacts> {
         let out = std::process::Command::new("bash")
             .arg("-c")
-            .arg(disk_script(&["/dev/tbmesh-no-such-disk".to_string()]))
+            .arg(disk_script(devices))
             .output()
             .expect("bash runs");
         assert!(
@@ -694,7 +692,14 @@ lvtags ceph.cluster_fsid=5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 ceph.osd_id=7
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let d = parse_disks(&String::from_utf8_lossy(&out.stdout));
+        parse_disks(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    /// The real script under bash on this machine: a device that does not
+    /// exist is absent, and the script's shell is valid.
+    #[test]
+    fn the_disk_script_runs_and_reports_a_missing_device() {
+        let d = run_disk_script(&["/dev/tbmesh-no-such-disk".to_string()]);
         assert_eq!(d.len(), 1);
         assert!(!d[0].exists);
     }
@@ -723,12 +728,7 @@ lvtags ceph.cluster_fsid=5c3f0c4e-0d5b-4a52-9f43-2f8a0e4f9a11 ceph.osd_id=7
             eprintln!("skipped: / is not on a block device here ({src:?})");
             return;
         }
-        let out = std::process::Command::new("bash")
-            .arg("-c")
-            .arg(disk_script(std::slice::from_ref(&disk)))
-            .output()
-            .expect("bash runs");
-        let d = parse_disks(&String::from_utf8_lossy(&out.stdout));
+        let d = run_disk_script(std::slice::from_ref(&disk));
         assert!(d[0].exists && d[0].boot, "{disk}: {:?}", d[0]);
         assert!(d[0].in_use());
         assert!(matches!(

@@ -172,16 +172,6 @@ pub struct Found {
     pub problems: Vec<ProblemReport>,
 }
 
-const CONTAINERS: [&str; 7] = [
-    "systemd-nspawn",
-    "lxc",
-    "lxc-libvirt",
-    "docker",
-    "podman",
-    "openvz",
-    "container-other",
-];
-
 /// Node names from the hostnames: an error names the two hosts that
 /// would share one.
 pub fn node_names(nodes: &[NodeRead]) -> Result<Vec<String>, String> {
@@ -360,9 +350,7 @@ pub fn assemble(nodes: &[NodeProbed], names: &[String], opts: &Options) -> Found
             ),
         )
     };
-    let containers = nodes
-        .iter()
-        .all(|n| CONTAINERS.contains(&n.read.facts.virt.as_str()));
+    let containers = nodes.iter().all(|n| n.read.facts.in_container());
     let mut header = vec![
         format!(
             "Written by `{}`: what the nodes said, and the cables found.",
